@@ -1,0 +1,151 @@
+"""What a label's QR code says, and how to read it back.
+
+A label carries an upper-case absolute URL, ``HTTPS://HOST/M/KG26-00042-7/3F7KQ2M9``. Upper case
+keeps the QR in alphanumeric mode (smaller modules at the same label size); the URL lets a
+phone's own camera app open the medium's page; the last part is a truncated HMAC of the ID under
+the installation's secret, so that a label cannot be made for an ID by anyone without the secret,
+nor an existing label be altered into another ID.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from labels import ids
+
+SIGNATURE_LENGTH = 8  # base32 characters = 40 bits: forging one label takes ~10^12 tries online
+KIND_MEDIUM = "medium"
+KIND_LOCATION = "location"
+_PATH_LETTER = {KIND_MEDIUM: "M", KIND_LOCATION: "L"}
+_KIND_OF_LETTER = {letter: kind for kind, letter in _PATH_LETTER.items()}
+_PATH_RE = re.compile(r"^/([ML])/([^/]+)/([^/]*)/?$")
+
+# Why a payload was not accepted; the scanner and the web app show the matching message.
+REASONS = {
+    "not_ours": ("mediatrailのラベルではありません", "not a mediatrail label"),
+    "malformed_id": ("ラベルのIDが読み取れません", "the label's ID cannot be read"),
+    "bad_check": ("IDのチェック文字が一致しません（改ざんの疑い）", "the ID's check character does not match (possibly altered)"),
+    "forged": ("署名が一致しません（偽造ラベルか、別のシステムのラベルです）", "signature does not match (forged label, or a label of another installation)"),
+    "unsigned": ("署名のないID（手入力）です", "an ID without signature (typed by hand)"),
+}
+
+
+def new_secret() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def signature(kind: str, canonical_id: str, secret: bytes) -> str:
+    message = f"{_PATH_LETTER[kind]}:{canonical_id}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:SIGNATURE_LENGTH]
+
+
+def label_url(kind: str, canonical_id: str, secret: bytes, base_url: str) -> str:
+    """The text to put in the QR code, e.g. ``HTTP://192.168.1.5:8000/M/KG26-00042-7/3F7KQ2M9``."""
+    base = base_url.rstrip("/")
+    return f"{base}/{_PATH_LETTER[kind]}/{canonical_id}/{signature(kind, canonical_id, secret)}".upper()
+
+
+def medium_url(canonical_id: str, secret: bytes, base_url: str) -> str:
+    return label_url(KIND_MEDIUM, canonical_id, secret, base_url)
+
+
+def location_url(canonical_id: str, secret: bytes, base_url: str) -> str:
+    return label_url(KIND_LOCATION, canonical_id, secret, base_url)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A decoded label: which medium or location it names, and whether to believe it.
+
+    ``medium`` / ``location`` are set only when the label is valid; ``claimed_id`` is what the
+    label says either way, so that a forged label can be reported by the ID it pretends to be.
+    """
+
+    text: str
+    kind: str | None
+    claimed_id: str | None
+    valid: bool
+    signed: bool
+    reason: str | None
+
+    @property
+    def medium(self) -> str | None:
+        return self.claimed_id if self.valid and self.kind == KIND_MEDIUM else None
+
+    @property
+    def location(self) -> str | None:
+        return self.claimed_id if self.valid and self.kind == KIND_LOCATION else None
+
+    @property
+    def message_ja(self) -> str | None:
+        return REASONS[self.reason][0] if self.reason else None
+
+    @property
+    def message_en(self) -> str | None:
+        return REASONS[self.reason][1] if self.reason else None
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "id": self.claimed_id,
+            "medium": self.medium,
+            "location": self.location,
+            "valid": self.valid,
+            "signed": self.signed,
+            "reason": self.reason,
+            "message_ja": self.message_ja,
+            "message_en": self.message_en,
+        }
+
+
+def parse(text: str, secret: bytes) -> Payload:
+    """Read any scanned text: a label URL from any host, or a bare ID typed or wedge-scanned.
+
+    A bare ID with a correct check character is valid but ``signed=False``: people type IDs
+    from damaged labels, and a check character catches their slips. Callers that need proof the
+    physical label was present (destruction) can require ``signed``.
+    """
+    stripped = text.strip()
+    if "/" not in stripped:
+        return _parse_bare_id(text, stripped)
+    try:
+        parts = urlsplit(stripped)
+    except ValueError:
+        return _refused(text, None, None, "not_ours")
+    match = _PATH_RE.match(parts.path.upper()) if parts.scheme.lower() in ("http", "https") else None
+    if not match:
+        return _refused(text, None, None, "not_ours")
+    letter, raw_id, given_signature = match.groups()
+    kind = _KIND_OF_LETTER[letter]
+    try:
+        canonical = ids.parse_id(raw_id)
+    except ids.InvalidId as error:
+        return _refused(text, kind, ids.normalize(raw_id), "bad_check" if error.reason == "bad_check" else "malformed_id")
+    if ids.is_location_id(canonical) != (kind == KIND_LOCATION):
+        return _refused(text, kind, canonical, "forged")
+    if not hmac.compare_digest(given_signature, signature(kind, canonical, secret)):
+        return _refused(text, kind, canonical, "forged")
+    return Payload(text, kind, canonical, valid=True, signed=True, reason=None)
+
+
+def _parse_bare_id(text: str, stripped: str) -> Payload:
+    try:
+        canonical = ids.parse_id(stripped)
+    except ids.InvalidId as error:
+        if error.reason == "bad_check":
+            return _refused(text, None, ids.normalize(stripped), "bad_check")
+        return _refused(text, None, None, "not_ours")
+    kind = KIND_LOCATION if ids.is_location_id(canonical) else KIND_MEDIUM
+    return Payload(text, kind, canonical, valid=True, signed=False, reason="unsigned")
+
+
+def _refused(text: str, kind: str | None, claimed_id: str | None, reason: str) -> Payload:
+    return Payload(text, kind, claimed_id, valid=False, signed=False, reason=reason)
