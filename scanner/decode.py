@@ -1,0 +1,302 @@
+"""Find and read the codes in one image: zxing-cpp first, other decoders only when it fails.
+
+zxing-cpp is the fastest and finds the most codes on its own, so it runs on every frame. Only
+when it finds nothing do the slower fallbacks run, cheapest first, until one of them reads
+something: zbar (pyzbar), OpenCV's ArUco-based QR detector, then zxing-cpp again on a few
+preprocessed versions of the frame. ``bench/bench_decode.py`` measures every stage; a pass
+stays in ``STAGES`` only if the benchmark shows it finds codes the earlier stages miss.
+
+A decoder that is not installed, whose shared library does not load, or that raises is skipped
+with one log line; it never stops a scan. Only texts a decoder returned as valid are reported:
+no stage guesses or repairs a text.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol, Sequence
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+Point = tuple[float, float]
+
+# Canonical format names (zxing-cpp's spelling) and the aliases callers may use.
+FORMATS = ("QRCode", "MicroQRCode", "DataMatrix", "Code128", "Code39", "EAN13")
+_ALIASES = {
+    "qr": "QRCode",
+    "microqr": "MicroQRCode",
+    "datamatrix": "DataMatrix",
+    "code128": "Code128",
+    "code39": "Code39",
+    "ean13": "EAN13",
+    **{name.lower(): name for name in FORMATS},
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One code read from an image; ``points`` are its 4 corners in the input image's pixels."""
+
+    text: str
+    format: str
+    points: tuple[Point, Point, Point, Point]
+    backend: str = field(default="", compare=False)
+
+    @property
+    def center(self) -> Point:
+        xs, ys = zip(*self.points)
+        return (sum(xs) / 4, sum(ys) / 4)
+
+    @property
+    def size(self) -> float:
+        xs, ys = zip(*self.points)
+        return max(max(xs) - min(xs), max(ys) - min(ys))
+
+
+class Backend(Protocol):
+    name: str
+
+    def read(self, gray: np.ndarray, formats: frozenset[str]) -> list[Hit]:
+        """Codes of ``formats`` in the 8-bit grey image; may raise, the cascade skips it then."""
+
+
+class BackendUnavailable(RuntimeError):
+    """The decoder's Python package or shared library cannot be loaded."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Run backend ``backend`` on ``prepare(gray)``; ``prepare`` returns the image and its scale."""
+
+    backend: str
+    prepare: Callable[[np.ndarray], tuple[np.ndarray, float]] | None = None
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.backend
+
+
+def decode(image, formats: Iterable[str] | str = ("qr",), *, stages: Sequence[Stage] | None = None) -> list[Hit]:
+    """All codes found in ``image`` (numpy grey/BGR/BGRA array or PIL image), de-duplicated.
+
+    ``formats``: names such as ``"qr"``, ``"code128"`` (see ``FORMATS``), or ``"all"``.
+    ``stages`` overrides the cascade (tests, the benchmark's single-library runs).
+    """
+    wanted = parse_formats(formats)
+    gray = to_gray(image)
+    for stage in STAGES if stages is None else stages:
+        hits = run_stage(stage, gray, wanted)
+        if hits:
+            return hits
+    return []
+
+
+def run_stage(stage: Stage, gray: np.ndarray, formats: frozenset[str]) -> list[Hit]:
+    """One stage's hits in ``gray``'s coordinates; [] when its backend is missing or fails."""
+    backend = BACKENDS.get(stage.backend)
+    if backend is None or not (formats & getattr(backend, "formats", frozenset(FORMATS))):
+        return []
+    try:
+        prepared, scale = stage.prepare(gray) if stage.prepare else (gray, 1.0)
+        hits = backend.read(prepared, formats)
+    except Exception as error:  # a broken decoder must not stop the scanning station
+        _warn_once(stage.backend, error)
+        return []
+    if scale != 1.0:
+        hits = [_rescaled(hit, 1.0 / scale) for hit in hits]
+    return _unique(hit for hit in hits if hit.text and hit.format in formats)
+
+
+def parse_formats(formats: Iterable[str] | str) -> frozenset[str]:
+    if isinstance(formats, str):
+        formats = [formats]
+    names = set()
+    for name in formats:
+        key = name.strip().lower().replace("_", "").replace("-", "").replace(" ", "")
+        if key == "all":
+            names.update(FORMATS)
+        elif key in _ALIASES:
+            names.add(_ALIASES[key])
+        else:
+            raise ValueError(f"unknown barcode format {name!r}; known: {', '.join(FORMATS)}, all")
+    return frozenset(names)
+
+
+def to_gray(image) -> np.ndarray:
+    """An 8-bit single-channel, C-contiguous copy-or-view of a numpy (BGR) or PIL image."""
+    if not isinstance(image, np.ndarray):
+        image = np.asarray(image.convert("L"))  # PIL: convert() handles palette, RGBA, 16-bit
+    if image.dtype != np.uint8:
+        raise TypeError(f"expected an 8-bit image, got {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    elif image.ndim == 3:
+        code = {3: cv2.COLOR_BGR2GRAY, 4: cv2.COLOR_BGRA2GRAY}[image.shape[2]]
+        image = cv2.cvtColor(image, code)
+    elif image.ndim != 2:
+        raise TypeError(f"expected a 2-D grey or 3-D colour image, got shape {image.shape}")
+    return np.ascontiguousarray(image)
+
+
+# --- backends -------------------------------------------------------------------------------
+
+
+class ZxingBackend:
+    name = "zxing"
+    formats = frozenset(FORMATS)
+
+    def __init__(self, **options):
+        self.options = options  # e.g. binarizer=..., for a preprocessing stage
+
+    def read(self, gray, formats):
+        import zxingcpp
+
+        wanted = zxingcpp.barcode_formats_from_str(",".join(sorted(formats)))
+        results = zxingcpp.read_barcodes(gray, formats=wanted, **self.options)
+        return [
+            Hit(r.text, r.format.name, _zxing_points(r.position), self.name)
+            for r in results
+            if r.valid
+        ]
+
+
+class ZbarBackend:
+    name = "zbar"
+    formats = frozenset({"QRCode", "Code128", "Code39", "EAN13"})
+    _ZBAR_NAMES = {"QRCode": "QRCODE", "Code128": "CODE128", "Code39": "CODE39", "EAN13": "EAN13"}
+
+    def read(self, gray, formats):
+        try:
+            from pyzbar import pyzbar
+        except (ImportError, OSError) as error:  # OSError: libzbar missing (pyzbar loads it on import)
+            raise BackendUnavailable(f"pyzbar/libzbar not available: {error}") from error
+        ours = {zbar: name for name, zbar in self._ZBAR_NAMES.items() if name in formats}
+        symbols = [pyzbar.ZBarSymbol[zbar] for zbar in ours]
+        hits = []
+        for result in pyzbar.decode(gray, symbols=symbols):
+            try:
+                text = result.data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # not a text we could have printed
+            hits.append(Hit(text, ours[result.type], _corners([(p.x, p.y) for p in result.polygon]), self.name))
+        return hits
+
+
+class OpenCvBackend:
+    """OpenCV's QR reader: ``aruco=True`` uses the ArUco-based finder-pattern detector."""
+
+    formats = frozenset({"QRCode"})
+
+    def __init__(self, aruco: bool = True):
+        self.aruco = aruco
+        self.name = "opencv-aruco" if aruco else "opencv"
+        self._detector = None
+
+    def read(self, gray, formats):
+        if self._detector is None:
+            self._detector = cv2.QRCodeDetectorAruco() if self.aruco else cv2.QRCodeDetector()
+        found, texts, points, _ = self._detector.detectAndDecodeMulti(gray)
+        if not found or points is None:
+            return []
+        return [
+            Hit(text, "QRCode", _corners(corners.tolist()), self.name)
+            for text, corners in zip(texts, points)
+            if text
+        ]
+
+
+BACKENDS: dict[str, Backend] = {
+    "zxing": ZxingBackend(),
+    "zbar": ZbarBackend(),
+    "opencv-aruco": OpenCvBackend(aruco=True),
+    "opencv": OpenCvBackend(aruco=False),
+}
+
+
+# --- preprocessing passes -------------------------------------------------------------------
+
+
+def upscale(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Small or distant labels: modules of 1-2 px are below what the detectors can sample."""
+    return cv2.resize(gray, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC), 2.0
+
+
+def clahe(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Dim light and glare: local contrast equalisation brings a washed-out code back."""
+    return cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(gray), 1.0
+
+
+def sharpen(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Blur and motion blur: an unsharp mask restores module edges."""
+    blurred = cv2.GaussianBlur(gray, (0, 0), 3)
+    return cv2.addWeighted(gray, 2.0, blurred, -1.0, 0), 1.0
+
+
+def binarize(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Uneven light and noise: a smoothed adaptive threshold over a window a few modules wide."""
+    smooth = cv2.medianBlur(gray, 3)
+    return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 5), 1.0
+
+
+PASSES = {"upscale": upscale, "clahe": clahe, "sharpen": sharpen, "binarize": binarize}
+
+# The cascade, in the order the benchmark found best (codes found per millisecond spent).
+STAGES: list[Stage] = [
+    Stage("zxing"),
+    Stage("zbar"),
+    Stage("opencv-aruco"),
+    Stage("zxing", sharpen, "zxing+sharpen"),
+    Stage("zxing", upscale, "zxing+upscale"),
+]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_once(backend: str, error: Exception) -> None:
+    key = (backend, type(error).__name__)
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("barcode backend %s skipped: %s: %s", backend, type(error).__name__, error)
+
+
+def _zxing_points(position) -> tuple[Point, Point, Point, Point]:
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    return tuple((float(p.x), float(p.y)) for p in corners)
+
+
+def _corners(points: list) -> tuple[Point, Point, Point, Point]:
+    """Four corners; zbar gives 1-D codes as a scan-line polygon, so fall back to its bounds."""
+    points = [(float(x), float(y)) for x, y in points]
+    if len(points) == 4:
+        return tuple(points)
+    xs, ys = zip(*points)
+    return ((min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys)))
+
+
+def _rescaled(hit: Hit, factor: float) -> Hit:
+    points = tuple((x * factor, y * factor) for x, y in hit.points)
+    return Hit(hit.text, hit.format, points, hit.backend)
+
+
+def _unique(hits: Iterable[Hit]) -> list[Hit]:
+    """Drop repeats: same text with centres closer than half the code's size is one code."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if not any(_same_code(hit, other) for other in kept):
+            kept.append(hit)
+    return kept
+
+
+def _same_code(a: Hit, b: Hit) -> bool:
+    if a.text != b.text:
+        return False
+    return math.dist(a.center, b.center) < max(a.size, b.size, 1.0) / 2
