@@ -1,0 +1,79 @@
+"""Fixtures: a throwaway database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set for the
+tests marked ``both_databases``), people on a contract, the Flask app and its client."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tracker import config, db
+from tracker.models import ALL_MODELS, create_schema
+from tracker.workflows import people, places
+
+PASSWORD = "correct-horse-9"
+
+
+def database_urls():
+    urls = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        urls.append("postgres")
+    return urls
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return config.initialise(tmp_path / "data", base_url="http://mediatrail.test").data_dir
+
+
+@pytest.fixture
+def settings(data_dir):
+    return config.load(data_dir)
+
+
+@pytest.fixture(params=database_urls())
+def database(request, settings, monkeypatch):
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (a clean schema each test)."""
+    if request.param == "postgres":
+        url = os.environ["TEST_DATABASE_URL"]
+        monkeypatch.setenv("DATABASE_URL", url)
+        real = db.connect(url)
+        real.drop_tables(ALL_MODELS, safe=True, cascade=True)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        real = db.connect(settings.database_url)
+    create_schema()
+    yield real
+    real.close()
+
+
+@pytest.fixture
+def sqlite_database(settings, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    real = db.connect(settings.database_url)
+    create_schema()
+    yield real
+    real.close()
+
+
+class Cast:
+    """The people and places of a small contract, as the demo has them."""
+
+    def __init__(self):
+        self.admin = people.create_user(None, "admin", "管理者", "admin", PASSWORD)
+        self.contract = people.create_contract(None, "KG26", "住民税課税資料入力業務委託", "小金井市", contractor="株式会社サンプル")
+        self.responsible = people.create_user(self.admin, "yamada", "山田 太郎", "contractor", PASSWORD)
+        self.worker = people.create_user(self.admin, "sato", "佐藤 花子", "contractor", PASSWORD)
+        self.newcomer = people.create_user(self.admin, "suzuki", "鈴木 一郎", "contractor", PASSWORD)
+        self.city = people.create_user(self.admin, "takahashi", "高橋 市役所", "municipality", PASSWORD, organisation="小金井市 市民税課")
+        people.add_to_roster(self.admin, "KG26", "yamada", "responsible")
+        people.sign_pledge(self.responsible, "KG26")
+        people.add_to_roster(self.responsible, "KG26", "sato", "worker")
+        people.sign_pledge(self.worker, "KG26")
+        self.cabinet = places.create_location(self.admin, "施錠キャビネットA", "cabinet", "storage", site="本社", room="2F 保管室")
+        self.work_room = places.create_location(self.admin, "作業室1", "room", "work", site="本社", room="3F")
+
+
+@pytest.fixture
+def cast(database):
+    return Cast()

@@ -1,0 +1,1 @@
+"""mediatrail's application: models, the ledger, workflows, documents, the web app and the CLI."""

@@ -1,0 +1,111 @@
+"""Where an installation keeps its data, and its settings.
+
+A data folder holds everything for the default setup::
+
+    DATA/
+      config.json      base URL printed into labels, created by ``mediatrail init``
+      secret.key       32 random bytes that sign labels (HMAC); keep it, back it up, never share it
+      mediatrail.db    the SQLite database (unless DATABASE_URL points to PostgreSQL)
+      attachments/     photos and reports, stored by SHA-256 (ab/cdef...)
+      outbox/          scans waiting for an unreachable server (scanning stations)
+
+Environment variables override the files so that several web workers on several machines can
+share one PostgreSQL database and one secret: ``DATABASE_URL``, ``MEDIATRAIL_SECRET`` (hex),
+``MEDIATRAIL_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from labels.payload import new_secret
+from tracker.errors import AlreadyExists, InvalidInput
+
+CONFIG_FILE = "config.json"
+SECRET_FILE = "secret.key"
+DATABASE_FILE = "mediatrail.db"
+DEFAULT_DATA_DIR = "./data"
+DEFAULT_PORT = 8000
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    base_url: str
+    secret: bytes
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+
+def data_dir_from(option: str | None) -> Path:
+    return Path(option or os.environ.get("MEDIATRAIL_DATA") or DEFAULT_DATA_DIR).resolve()
+
+
+def is_initialised(data_dir: Path) -> bool:
+    return (data_dir / CONFIG_FILE).exists()
+
+
+def initialise(data_dir: Path, base_url: str | None = None) -> Settings:
+    """Create a new data folder. Refuses to touch one that is already set up."""
+    if is_initialised(data_dir):
+        raise AlreadyExists(
+            f"データフォルダ {data_dir} は初期化済みです。既存のデータは変更していません",
+            f"data folder {data_dir} is already initialised; nothing was changed",
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_path = data_dir / SECRET_FILE
+    if not secret_path.exists():
+        # O_EXCL: never overwrite a secret, it would make every printed label look forged.
+        descriptor = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(new_secret())
+    config = {"base_url": base_url or default_base_url()}
+    temporary = data_dir / (CONFIG_FILE + ".tmp")
+    temporary.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, data_dir / CONFIG_FILE)
+    return load(data_dir)
+
+
+def load(data_dir: Path) -> Settings:
+    if not is_initialised(data_dir) and not os.environ.get("DATABASE_URL"):
+        raise InvalidInput(
+            f"データフォルダ {data_dir} が初期化されていません。先に `mediatrail init` を実行してください",
+            f"data folder {data_dir} is not initialised; run `mediatrail init` first",
+        )
+    config = {}
+    if is_initialised(data_dir):
+        config = json.loads((data_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    return Settings(
+        data_dir=data_dir,
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILE}",
+        base_url=os.environ.get("MEDIATRAIL_BASE_URL") or config.get("base_url") or default_base_url(),
+        secret=_load_secret(data_dir),
+    )
+
+
+def default_base_url() -> str:
+    return f"http://{socket.gethostname().lower()}:{DEFAULT_PORT}"
+
+
+def _load_secret(data_dir: Path) -> bytes:
+    from_environment = os.environ.get("MEDIATRAIL_SECRET")
+    if from_environment:
+        return bytes.fromhex(from_environment)
+    secret_path = data_dir / SECRET_FILE
+    if not secret_path.exists():
+        raise InvalidInput(
+            f"ラベル署名用の秘密鍵 {secret_path} がありません",
+            f"label signing secret {secret_path} is missing",
+        )
+    return secret_path.read_bytes()

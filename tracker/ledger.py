@@ -1,0 +1,271 @@
+"""The ledger: the only code that writes events, and the code that verifies them.
+
+Every change is one event: who did what, when, to which media, and the resulting ``changes`` to
+the current-state tables. The event is appended to a SHA-256 chain
+(``hash = sha256(prev_hash + canonical_json(event))``) and its changes are applied in the same
+transaction, under a lock that serialises writers so the chain never forks.
+
+``verify()`` recomputes the chain, replays every event's changes from nothing and compares the
+result with the current-state tables, and re-hashes every stored attachment. Editing an event,
+deleting one from the middle, or editing a medium's row directly are all caught and named.
+(Truncating the newest events cannot be seen from inside the database alone: every PDF prints
+the head hash it was made from, so a document held by the city pins the chain at that point.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker import db
+from tracker.models import (
+    PROJECTED_BY_TABLE,
+    PROJECTED_MODELS,
+    Attachment,
+    Event,
+    EventMedium,
+    Medium,
+    canonical_json,
+)
+from tracker.timeutil import now_iso
+
+GENESIS = "0" * 64
+
+
+def append(
+    kind: str,
+    actor: str | None,
+    data: dict | None = None,
+    changes: dict | None = None,
+    media: Iterable[str] = (),
+    contract: str | None = None,
+) -> Event:
+    """Append one event and apply its changes, atomically. Call inside ``db.writing()``.
+
+    ``changes`` is ``{table: {key: {field: value}}}`` over the projected tables; a key that does
+    not exist yet is created. ``media`` adds media the event concerns without changing them
+    (a label printed); media whose rows change are included automatically.
+    """
+    changes = changes or {}
+    _check_tables(changes)
+    media_ids = sorted(set(media) | set(changes.get(Medium._meta.table_name, {})))
+    with db.writing():
+        head = Event.select(Event.seq, Event.hash).order_by(Event.seq.desc()).first()
+        event = Event(
+            seq=(head.seq + 1) if head else 1,
+            at=now_iso(),
+            actor=actor,
+            kind=kind,
+            contract=contract,
+            data=canonical_json(data or {}),
+            changes=canonical_json(changes),
+            prev_hash=head.hash if head else GENESIS,
+        )
+        event.hash = event_hash(event, media_ids)
+        event.save(force_insert=True)
+        if media_ids:
+            EventMedium.insert_many(
+                [(event.seq, medium) for medium in media_ids], fields=[EventMedium.event, EventMedium.medium]
+            ).execute()
+        _apply(changes)
+    return event
+
+
+def event_hash(event: Event, media_ids: list[str]) -> str:
+    body = canonical_json(
+        {
+            "seq": event.seq,
+            "at": event.at,
+            "actor": event.actor,
+            "kind": event.kind,
+            "contract": event.contract,
+            "media": media_ids,
+            "data": json.loads(event.data),
+            "changes": json.loads(event.changes),
+        }
+    )
+    return hashlib.sha256((event.prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def head() -> tuple[int, str]:
+    """(number of events, newest hash): what every document prints as its source."""
+    newest = Event.select(Event.seq, Event.hash).order_by(Event.seq.desc()).first()
+    return (newest.seq, newest.hash) if newest else (0, GENESIS)
+
+
+def timeline(medium_id: str) -> list[Event]:
+    return list(
+        Event.select().join(EventMedium).where(EventMedium.medium == medium_id).order_by(Event.seq)
+    )
+
+
+# ---- verification ------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    event_seq: int | None
+    message_ja: str
+    message_en: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.event_seq}: " if self.event_seq else ""
+        return f"{where}{self.message_ja} / {self.message_en}"
+
+
+@dataclass
+class Report:
+    events: int = 0
+    head_hash: str = GENESIS
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(attachments_dir: Path | None = None) -> Report:
+    """Recompute the chain, the current state and the attachment hashes; report what differs."""
+    report = Report()
+    replayed: dict[str, dict[str, dict]] = {table: {} for table in PROJECTED_BY_TABLE}
+    last_touch: dict[tuple[str, str], int] = {}
+    links = _links_by_event()
+    previous_hash, expected_seq = GENESIS, 1
+    for event in Event.select().order_by(Event.seq).iterator():
+        media_ids = links.pop(event.seq, [])
+        if not report.problems:
+            problem = _check_event(event, media_ids, previous_hash, expected_seq)
+            if problem:
+                report.problems.append(problem)
+        try:
+            changes = json.loads(event.changes)
+        except ValueError:
+            changes = {}
+        for table, rows in changes.items():
+            for key, values in rows.items():
+                if table in replayed and key not in replayed[table]:
+                    replayed[table][key] = _defaults(PROJECTED_BY_TABLE[table])
+                replayed.setdefault(table, {}).setdefault(key, {}).update(values)
+                last_touch[(table, key)] = event.seq
+        previous_hash, expected_seq = event.hash, event.seq + 1
+        report.events, report.head_hash = event.seq, event.hash
+    if links:
+        orphan = min(links)
+        report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
+    report.problems.extend(_compare_projection(replayed, last_touch))
+    if attachments_dir is not None:
+        report.problems.extend(_check_attachment_files(attachments_dir, last_touch))
+    return report
+
+
+def _check_event(event: Event, media_ids: list[str], previous_hash: str, expected_seq: int) -> Problem | None:
+    if event.seq != expected_seq:
+        return Problem(
+            event.seq,
+            f"イベント番号が連続していません（#{expected_seq} が欠落）",
+            f"event numbers are not contiguous (#{expected_seq} is missing)",
+        )
+    if event.prev_hash != previous_hash:
+        return Problem(event.seq, "直前のイベントとのハッシュ連鎖が切れています", "the hash chain to the previous event is broken")
+    try:
+        recomputed = event_hash(event, sorted(media_ids))
+    except ValueError:
+        return Problem(event.seq, "イベントのデータがJSONとして読めません", "the event's data is not valid JSON")
+    if recomputed != event.hash:
+        return Problem(
+            event.seq,
+            f"イベント「{event.kind}」の内容がハッシュと一致しません（改ざんの疑い）",
+            f"event '{event.kind}' does not match its hash (altered)",
+        )
+    return None
+
+
+def _links_by_event() -> dict[int, list[str]]:
+    links: dict[int, list[str]] = {}
+    for event_seq, medium in EventMedium.select(EventMedium.event, EventMedium.medium).tuples().iterator():
+        links.setdefault(event_seq, []).append(medium)
+    return links
+
+
+def _compare_projection(replayed: dict, last_touch: dict) -> list[Problem]:
+    problems = []
+    for model in PROJECTED_MODELS:
+        table = model._meta.table_name
+        expected = replayed.get(table, {})
+        actual = {str(row._pk): row.ledger_state() for row in model.select().iterator()}
+        for key in sorted(set(expected) | set(actual)):
+            if key not in actual:
+                problems.append(Problem(last_touch.get((table, key)), f"{table} {key} の行が削除されています", f"{table} {key} row was deleted"))
+            elif key not in expected:
+                problems.append(Problem(None, f"{table} {key} は台帳に記録のない行です", f"{table} {key} exists without any ledger event"))
+            else:
+                differing = [name for name in model.ledger_fields if expected[key].get(name) != actual[key][name]]
+                if differing:
+                    problems.append(
+                        Problem(
+                            last_touch.get((table, key)),
+                            f"{table} {key} の {', '.join(differing)} が台帳の記録と一致しません（直接編集の疑い）",
+                            f"{table} {key}: {', '.join(differing)} differ from the ledger (edited directly)",
+                        )
+                    )
+    return problems
+
+
+def _check_attachment_files(attachments_dir: Path, last_touch: dict) -> list[Problem]:
+    problems = []
+    for attachment in Attachment.select().iterator():
+        path = attachment_path(attachments_dir, attachment.sha256)
+        seq = last_touch.get((Attachment._meta.table_name, attachment.sha256))
+        if not path.exists():
+            problems.append(Problem(seq, f"添付ファイル {attachment.sha256[:12]}… がありません", f"attachment {attachment.sha256[:12]}… is missing"))
+        elif file_sha256(path) != attachment.sha256:
+            problems.append(Problem(seq, f"添付ファイル {attachment.sha256[:12]}… の内容が変更されています", f"attachment {attachment.sha256[:12]}… was altered"))
+    return problems
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def attachment_path(attachments_dir: Path, sha256: str) -> Path:
+    return attachments_dir / sha256[:2] / sha256[2:]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _defaults(model) -> dict:
+    """A new row's values before its first event's changes: the model's column defaults."""
+    values = {}
+    for name in model.ledger_fields:
+        default = model._meta.fields[name].default
+        values[name] = default() if callable(default) else default
+    return values
+
+
+def _check_tables(changes: dict) -> None:
+    unknown = set(changes) - set(PROJECTED_BY_TABLE)
+    if unknown:
+        raise ValueError(f"not a projected table: {sorted(unknown)}")
+    for table, rows in changes.items():
+        model = PROJECTED_BY_TABLE[table]
+        for values in rows.values():
+            extra = set(values) - set(model.ledger_fields)
+            if extra:
+                raise ValueError(f"{table}: not ledger fields: {sorted(extra)}")
+
+
+def _apply(changes: dict) -> None:
+    for model in PROJECTED_MODELS:
+        for key, values in changes.get(model._meta.table_name, {}).items():
+            primary_key = model._meta.primary_key
+            updated = model.update(**values).where(primary_key == key).execute() if values else 0
+            if not updated and not model.select().where(primary_key == key).exists():
+                model.insert(**{primary_key.name: key, **values}).execute()

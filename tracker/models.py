@@ -1,0 +1,281 @@
+"""peewee models.
+
+Two kinds of table:
+
+* the **ledger** — ``Event`` and ``EventMedium`` — append-only, written only by ``ledger.py``;
+* the **projection** — everything with ``ledger_fields`` — the current state (where a medium is,
+  who is on a roster), changed only by applying an event's ``changes`` in the same transaction.
+  ``ledger.verify()`` replays every event and compares these tables with the result.
+
+Projected tables use natural keys (medium ID, login, location code) as primary keys, so an
+event can name what it changes with the same string a person reads on a label or a form.
+Times are ISO 8601 UTC strings (see ``timeutil``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import peewee
+
+from tracker.db import database
+
+
+class JSONField(peewee.TextField):
+    """A list or dict stored as canonical JSON text, identical on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else canonical_json(value)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+    # Field names whose values the ledger owns (empty for tables outside the projection).
+    ledger_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def ledger_key(cls) -> str:
+        return cls._meta.primary_key.name
+
+    def ledger_state(self) -> dict:
+        return {name: self.__data__.get(name) for name in self.ledger_fields}
+
+
+# ---- projection: people and places -------------------------------------------------------------
+
+ROLES = ("contractor", "municipality", "admin")
+CONTRACT_ROLES = ("responsible", "worker")
+
+
+class User(BaseModel):
+    login = peewee.CharField(primary_key=True, max_length=64)
+    name = peewee.CharField()
+    role = peewee.CharField(choices=[(role, role) for role in ROLES])
+    organisation = peewee.CharField(default="")  # 会社名 or 課名
+    title = peewee.CharField(default="")  # 役職
+    active = peewee.BooleanField(default=True)
+    # Outside the ledger: secrets never go into a record that inspectors read.
+    password_hash = peewee.CharField(default="")
+
+    ledger_fields = ("name", "role", "organisation", "title", "active")
+
+    @property
+    def is_municipality(self) -> bool:
+        return self.role == "municipality"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Contract(BaseModel):
+    code = peewee.CharField(primary_key=True, max_length=8)  # also the medium ID prefix
+    title = peewee.CharField()  # 件名
+    client = peewee.CharField()  # 委託者, e.g. 小金井市
+    client_section = peewee.CharField(default="")  # 担当課
+    contractor = peewee.CharField(default="")  # 受託者 (company)
+    contractor_address = peewee.CharField(default="")
+    contract_number = peewee.CharField(default="")
+    period_start = peewee.CharField(default="")  # ISO date
+    period_end = peewee.CharField(default="")
+    created_at = peewee.CharField()
+
+    ledger_fields = (
+        "title", "client", "client_section", "contractor", "contractor_address",
+        "contract_number", "period_start", "period_end", "created_at",
+    )
+
+
+class RosterEntry(BaseModel):
+    """A person on a contract's list of handlers (Art. 8): responsible person or worker."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/<login>"
+    contract = peewee.ForeignKeyField(Contract, backref="roster")
+    user = peewee.ForeignKeyField(User, backref="roster_entries")
+    role = peewee.CharField(choices=[(role, role) for role in CONTRACT_ROLES])
+    added_at = peewee.CharField()
+    removed_at = peewee.CharField(null=True)
+    reported_on = peewee.CharField(null=True)  # date the change was reported to the city
+
+    ledger_fields = ("contract", "user", "role", "added_at", "removed_at", "reported_on")
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+
+class Pledge(BaseModel):
+    """A signed 誓約書 (Art. 11), bound to the exact pledge text by its SHA-256."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/<login>/<n>"
+    contract = peewee.ForeignKeyField(Contract, backref="pledges")
+    user = peewee.ForeignKeyField(User, backref="pledges")
+    signed_on = peewee.CharField()  # ISO date
+    text_version = peewee.CharField()
+    text_sha256 = peewee.CharField(max_length=64)
+    method = peewee.CharField()  # "electronic" (signed in the app) or "paper" (recorded)
+    recorded_by = peewee.CharField()
+
+    ledger_fields = ("contract", "user", "signed_on", "text_version", "text_sha256", "method", "recorded_by")
+
+
+LOCATION_KINDS = ("cabinet", "safe", "room", "work_place")
+LOCATION_PURPOSES = ("storage", "work")
+
+
+class Location(BaseModel):
+    """A locked cabinet, safe or room where media are kept (Art. 7(1)), or a work place (Art. 9)."""
+
+    code = peewee.CharField(primary_key=True)  # LOC-00001-X
+    name = peewee.CharField()
+    site = peewee.CharField(default="")  # building / office
+    room = peewee.CharField(default="")
+    kind = peewee.CharField(choices=[(kind, kind) for kind in LOCATION_KINDS])
+    purpose = peewee.CharField(choices=[(purpose, purpose) for purpose in LOCATION_PURPOSES])
+    lockable = peewee.BooleanField(default=True)
+    check_interval_days = peewee.IntegerField(null=True)
+    active = peewee.BooleanField(default=True)
+
+    ledger_fields = ("name", "site", "room", "kind", "purpose", "lockable", "check_interval_days", "active")
+
+
+class Attachment(BaseModel):
+    """A file (photo, erasure report) stored once by content address; events cite its hash."""
+
+    sha256 = peewee.CharField(primary_key=True, max_length=64)
+    media_type = peewee.CharField()
+    size = peewee.IntegerField()
+    original_name = peewee.CharField(default="")
+    stored_at = peewee.CharField()
+
+    ledger_fields = ("media_type", "size", "original_name", "stored_at")
+
+
+# ---- projection: media -------------------------------------------------------------------------
+
+MEDIUM_KINDS = ("paper", "usb", "hdd", "ssd", "optical", "tape", "other")
+ELECTRONIC_KINDS = ("usb", "hdd", "ssd", "optical", "tape")
+STATUSES = ("received", "stored", "in_use", "in_transit", "returned", "destroyed", "lost")
+HELD_STATUSES = ("received", "stored", "in_use", "in_transit", "lost")
+
+
+class Medium(BaseModel):
+    id = peewee.CharField(primary_key=True)  # KG26-00042-Q
+    contract = peewee.ForeignKeyField(Contract, backref="media")
+    kind = peewee.CharField(choices=[(kind, kind) for kind in MEDIUM_KINDS])
+    title = peewee.CharField()  # name of the document or data set
+    description = peewee.TextField(default="")
+    pi_items = JSONField(default=list)  # personal-information items, e.g. ["氏名", "住所"]
+    record_count = peewee.IntegerField(default=0)  # number of records (persons)
+    quantity = peewee.IntegerField(default=1)  # sheets, discs... under this one label
+    manufacturer = peewee.CharField(default="")
+    model = peewee.CharField(default="")
+    serial_number = peewee.CharField(default="")
+    encrypted = peewee.BooleanField(default=False)
+    encryption = peewee.CharField(default="")  # how, e.g. "AES-256 (BitLocker To Go)"
+    seal_number = peewee.CharField(default="")
+    parent = peewee.ForeignKeyField("self", null=True, backref="copies")
+    status = peewee.CharField(choices=[(status, status) for status in STATUSES])
+    location = peewee.ForeignKeyField(Location, null=True, backref="media")
+    custodian = peewee.ForeignKeyField(User, null=True, backref="media_held")
+    purpose = peewee.CharField(default="")  # why it is out, when in use
+    due_back = peewee.CharField(null=True)  # expected return when taken out
+    registered_at = peewee.CharField()
+    updated_at = peewee.CharField()
+    labels_printed = peewee.IntegerField(default=0)
+
+    ledger_fields = (
+        "contract", "kind", "title", "description", "pi_items", "record_count", "quantity",
+        "manufacturer", "model", "serial_number", "encrypted", "encryption", "seal_number",
+        "parent", "status", "location", "custodian", "purpose", "due_back", "registered_at",
+        "updated_at", "labels_printed",
+    )
+
+    @property
+    def is_electronic(self) -> bool:
+        return self.kind in ELECTRONIC_KINDS
+
+
+# ---- the ledger --------------------------------------------------------------------------------
+
+
+class Event(BaseModel):
+    seq = peewee.AutoField()
+    at = peewee.CharField(index=True)  # UTC ISO
+    actor = peewee.CharField(null=True, index=True)  # login; null for the system itself
+    kind = peewee.CharField(index=True)
+    contract = peewee.CharField(null=True, index=True)
+    data = peewee.TextField()  # canonical JSON: what was said and done
+    changes = peewee.TextField()  # canonical JSON: {table: {key: {field: value}}}
+    prev_hash = peewee.CharField(max_length=64, unique=True)  # unique: the chain cannot fork
+    hash = peewee.CharField(max_length=64, unique=True)
+
+    @property
+    def data_dict(self) -> dict:
+        return json.loads(self.data)
+
+    @property
+    def changes_dict(self) -> dict:
+        return json.loads(self.changes)
+
+
+class EventMedium(BaseModel):
+    """Which media an event concerns: each medium's timeline is a join, not a text search."""
+
+    event = peewee.ForeignKeyField(Event, backref="media_links", on_delete="RESTRICT")
+    medium = peewee.CharField(index=True)
+
+    class Meta:
+        indexes = ((("event", "medium"), True),)
+
+
+# ---- operational tables outside the ledger -----------------------------------------------------
+
+
+class ApiToken(BaseModel):
+    """A bearer token for a scanning station or integration; only its SHA-256 is kept."""
+
+    token_sha256 = peewee.CharField(primary_key=True, max_length=64)
+    user = peewee.ForeignKeyField(User, backref="tokens")
+    name = peewee.CharField()
+    created_at = peewee.CharField()
+    expires_at = peewee.CharField(null=True)
+    revoked = peewee.BooleanField(default=False)
+
+
+class ScanReceipt(BaseModel):
+    """The answer given to a scan, by idempotency key: a resent scan gets it again, unrecorded."""
+
+    idempotency_key = peewee.CharField(primary_key=True, max_length=80)
+    user = peewee.ForeignKeyField(User)
+    status = peewee.IntegerField()
+    response = peewee.TextField()
+    created_at = peewee.CharField()
+
+
+class Meta(BaseModel):
+    key = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+
+# Order matters: a row may refer only to rows of tables earlier in this list.
+PROJECTED_MODELS = (User, Contract, Location, RosterEntry, Pledge, Attachment, Medium)
+PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
+ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)
+SCHEMA_VERSION = "1"
+
+
+def create_schema() -> None:
+    with database.atomic():
+        database.create_tables(ALL_MODELS, safe=True)
+        Meta.insert(key="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()

@@ -1,0 +1,131 @@
+"""Who may do what (DESIGN.md, "People and roles"; Art. 8 and 11 of the special provisions).
+
+* A contractor's staff member acts on a contract's media only while on that contract's roster
+  and with a signed pledge for it. A removed person cannot.
+* The responsible person (取扱責任者) may also manage the roster and apply for destruction.
+* Municipality users read everything and approve; they hold no custody.
+* Admins manage users and settings, and take no custody actions.
+
+Every refusal raises ``NotAllowed`` with the reason in Japanese and English.
+"""
+
+from __future__ import annotations
+
+from tracker.errors import NotAllowed, NotFound
+from tracker.models import Contract, Pledge, RosterEntry, User
+
+
+def require_active(actor: User) -> None:
+    if not actor.active:
+        raise NotAllowed(f"{actor.name} さんのアカウントは無効です", f"{actor.login}'s account is disabled")
+
+
+def require_admin(actor: User) -> None:
+    require_active(actor)
+    if not actor.is_admin:
+        raise NotAllowed("この操作はシステム管理者だけが行えます", "only a system administrator may do this")
+
+
+def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
+    """Scan, receive, store, take out, transfer, check: roster member with a signed pledge."""
+    contract = get_contract(contract)
+    require_active(actor)
+    if actor.is_admin:
+        raise NotAllowed(
+            "システム管理者は媒体の取扱いを行えません（職務の分離）",
+            "administrators take no custody actions (separation of duties)",
+        )
+    if actor.is_municipality:
+        raise NotAllowed(
+            "委託者（市）の職員は媒体を保管・取扱いしません。受託者の従事者が操作してください",
+            "municipality staff do not hold media; a contractor's worker must do this",
+        )
+    entry = roster_entry(actor, contract)
+    if entry is None:
+        raise NotAllowed(
+            f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません（第8条）",
+            f"{actor.login} is not on the roster of contract {contract.code} (Art. 8)",
+        )
+    if not entry.active:
+        raise NotAllowed(
+            f"{actor.name} さんは契約「{contract.title}」の取扱者名簿から外されています（第8条）",
+            f"{actor.login} was removed from the roster of contract {contract.code} (Art. 8)",
+        )
+    if not has_pledge(actor, contract):
+        raise NotAllowed(
+            f"{actor.name} さんの契約「{contract.title}」の誓約書が未提出です（第11条）",
+            f"{actor.login} has not signed the pledge for contract {contract.code} (Art. 11)",
+        )
+    return entry
+
+
+def require_responsible(actor: User, contract: Contract | str) -> RosterEntry:
+    """Manage the roster, apply for destruction, sign reports: the responsible person only."""
+    entry = require_custody(actor, contract)
+    if entry.role != "responsible":
+        raise NotAllowed(
+            "この操作は取扱責任者だけが行えます",
+            "only the responsible person (取扱責任者) may do this",
+        )
+    return entry
+
+
+def require_municipality(actor: User) -> None:
+    """Approvals and witnessing: a municipality account, never a contractor's, never an admin."""
+    require_active(actor)
+    if not actor.is_municipality:
+        raise NotAllowed(
+            "承認・立会いは委託者（市）の職員だけが行えます",
+            "only municipality staff may approve or witness",
+        )
+
+
+def require_read(actor: User, contract: Contract | str) -> None:
+    """Municipality users and admins read everything; contractor staff read their contracts."""
+    require_active(actor)
+    if actor.is_municipality or actor.is_admin:
+        return
+    contract = get_contract(contract)
+    entry = roster_entry(actor, contract)
+    if entry is None or not entry.active:
+        raise NotAllowed(
+            f"契約「{contract.title}」の記録を閲覧する権限がありません",
+            f"no access to the records of contract {contract.code}",
+        )
+
+
+def readable_contracts(actor: User) -> list[str]:
+    if actor.is_municipality or actor.is_admin:
+        return [code for (code,) in Contract.select(Contract.code).tuples()]
+    return [
+        entry.contract_id
+        for entry in RosterEntry.select().where((RosterEntry.user == actor.login) & RosterEntry.removed_at.is_null())
+    ]
+
+
+def roster_entry(actor: User, contract: Contract) -> RosterEntry | None:
+    return RosterEntry.get_or_none(RosterEntry.key == roster_key(contract.code, actor.login))
+
+
+def has_pledge(actor: User, contract: Contract) -> bool:
+    return Pledge.select().where((Pledge.user == actor.login) & (Pledge.contract == contract.code)).exists()
+
+
+def roster_key(contract_code: str, login: str) -> str:
+    return f"{contract_code}/{login}"
+
+
+def get_contract(contract: Contract | str) -> Contract:
+    if isinstance(contract, Contract):
+        return contract
+    found = Contract.get_or_none(Contract.code == contract)
+    if found is None:
+        raise NotFound(f"契約 {contract} は登録されていません", f"no contract {contract}")
+    return found
+
+
+def get_user(login: str) -> User:
+    found = User.get_or_none(User.login == login)
+    if found is None:
+        raise NotFound(f"ユーザー {login} は登録されていません", f"no user {login}")
+    return found

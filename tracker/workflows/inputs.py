@@ -1,0 +1,39 @@
+"""Checks on what a person typed, shared by every workflow: each refusal says what to fix."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.errors import InvalidInput
+
+
+def require_text(value: str | None, label_ja: str, label_en: str, max_length: int = 500) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{label_ja}を入力してください", f"{label_en} is required")
+    if len(text) > max_length:
+        raise InvalidInput(f"{label_ja}は{max_length}文字以内にしてください", f"{label_en} must be at most {max_length} characters")
+    return text
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError) as error:
+        raise InvalidInput(f"日付「{value}」は YYYY-MM-DD 形式で入力してください", f"date {value!r} must be YYYY-MM-DD") from error
+
+
+def parse_count(value, label_ja: str, label_en: str, minimum: int = 0, maximum: int = 10_000_000) -> int:
+    try:
+        number = int(str(value).strip().replace(",", ""))
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(f"{label_ja}「{value}」は整数で入力してください", f"{label_en} {value!r} must be a whole number") from error
+    if not minimum <= number <= maximum:
+        raise InvalidInput(f"{label_ja}は{minimum}〜{maximum}にしてください", f"{label_en} must be between {minimum} and {maximum}")
+    return number
+
+
+def parse_choice(value: str, choices: tuple[str, ...], label_ja: str, label_en: str) -> str:
+    if value not in choices:
+        raise InvalidInput(f"{label_ja}「{value}」は {' / '.join(choices)} のいずれかです", f"{label_en} {value!r} must be one of {', '.join(choices)}")
+    return value

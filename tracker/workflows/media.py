@@ -1,0 +1,178 @@
+"""Registering media and moving them between storage and work (Art. 7(1)(2), 9).
+
+Receipts, transfers, copies, returns and destruction build on these in their own modules.
+"""
+
+from __future__ import annotations
+
+from labels import ids
+from tracker import db, ledger
+from tracker.errors import InvalidInput, NotFound, WrongState
+from tracker.models import MEDIUM_KINDS, Medium, User
+from tracker.timeutil import now_iso
+from tracker.workflows import access, inputs, places
+
+KIND_NAMES = {
+    "paper": ("紙（原票）", "paper originals"),
+    "usb": ("USBメモリ", "USB stick"),
+    "hdd": ("HDD", "hard disk"),
+    "ssd": ("SSD", "SSD"),
+    "optical": ("光ディスク", "optical disc"),
+    "tape": ("磁気テープ", "tape"),
+    "other": ("その他", "other"),
+}
+
+STATUS_NAMES = {
+    "received": ("受領済", "received"),
+    "stored": ("保管中", "stored"),
+    "in_use": ("使用中", "in use"),
+    "in_transit": ("移送中", "in transit"),
+    "returned": ("返還済", "returned"),
+    "destroyed": ("廃棄済", "destroyed"),
+    "lost": ("所在不明", "missing"),
+}
+
+# Which statuses each move may start from; everything else is refused with the reason.
+MOVABLE_FROM = {
+    "store": ("received", "stored", "in_use"),
+    "take_out": ("stored",),
+}
+
+
+def register(
+    actor: User,
+    contract_code: str,
+    kind: str,
+    title: str,
+    *,
+    pi_items: list[str] | None = None,
+    record_count: int = 0,
+    quantity: int = 1,
+    description: str = "",
+    manufacturer: str = "",
+    model: str = "",
+    serial_number: str = "",
+    encrypted: bool = False,
+    encryption: str = "",
+    seal_number: str = "",
+    location: str | None = None,
+    event_kind: str = "medium.registered",
+    event_data: dict | None = None,
+) -> Medium:
+    """Take a medium into custody under a new ID; stored at ``location`` if one is given."""
+    contract = access.get_contract(contract_code)
+    access.require_custody(actor, contract)
+    inputs.parse_choice(kind, MEDIUM_KINDS, "媒体の種類", "medium kind")
+    title = inputs.require_text(title, "名称", "title", max_length=200)
+    record_count = inputs.parse_count(record_count, "件数", "number of records")
+    quantity = inputs.parse_count(quantity, "数量", "quantity", minimum=1)
+    if encrypted and not encryption.strip():
+        raise InvalidInput("暗号化の方式を入力してください", "say how the medium is encrypted")
+    place = places.get_location(location) if location else None
+    with db.writing():
+        medium_id = ids.format_id(contract.code, Medium.select().where(Medium.contract == contract.code).count() + 1)
+        now = now_iso()
+        ledger.append(
+            event_kind,
+            actor.login,
+            contract=contract.code,
+            data=event_data or {},
+            changes={"medium": {medium_id: {
+                "contract": contract.code, "kind": kind, "title": title, "description": description,
+                "pi_items": [item.strip() for item in (pi_items or []) if item.strip()],
+                "record_count": record_count, "quantity": quantity, "manufacturer": manufacturer,
+                "model": model, "serial_number": serial_number, "encrypted": bool(encrypted),
+                "encryption": encryption, "seal_number": seal_number, "parent": None,
+                "status": "stored" if place else "received", "location": place.code if place else None,
+                "custodian": None if place else actor.login, "purpose": "", "due_back": None,
+                "registered_at": now, "updated_at": now, "labels_printed": 0,
+            }}},
+        )
+    return Medium.get_by_id(medium_id)
+
+
+def store(actor: User, medium_id: str, location_code: str) -> Medium:
+    """Put a medium away in a lockable storage place (Art. 7(1)), or bring it back there."""
+    medium = get_medium(medium_id)
+    access.require_custody(actor, medium.contract)
+    place = places.get_location(location_code)
+    if place.purpose != "storage":
+        raise WrongState(
+            f"{place.name} は作業場所です。保管は施錠できる保管場所にしてください（第7条第1号）",
+            f"{place.name} is a work place; store media in a lockable storage place (Art. 7(1))",
+        )
+    with db.writing():
+        medium = _require_status(medium_id, "store")
+        return _move(actor, medium, "medium.stored", {"location": place.code},
+                     status="stored", location=place.code, custodian=None, purpose="", due_back=None)
+
+
+def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, due_back: str | None = None) -> Medium:
+    """Take a medium from storage to a registered work place (Art. 7(2), 9)."""
+    medium = get_medium(medium_id)
+    access.require_custody(actor, medium.contract)
+    place = places.get_location(work_place_code)
+    if place.purpose != "work":
+        raise WrongState(
+            f"{place.name} は作業場所として登録されていません（第9条）",
+            f"{place.name} is not a registered work place (Art. 9)",
+        )
+    purpose = inputs.require_text(purpose, "持出しの目的", "purpose")
+    if due_back:
+        due_back = inputs.parse_date(due_back).isoformat()
+    with db.writing():
+        medium = _require_status(medium_id, "take_out")
+        return _move(actor, medium, "medium.taken_out", {"location": place.code, "purpose": purpose, "due_back": due_back},
+                     status="in_use", location=place.code, custodian=actor.login, purpose=purpose, due_back=due_back)
+
+
+def record_label_print(actor: User, medium_ids: list[str], layout: str) -> None:
+    """Who printed which labels when; a destroyed or returned medium's label is not reprinted."""
+    media = [get_medium(medium_id) for medium_id in medium_ids]
+    for medium in media:
+        access.require_custody(actor, medium.contract)
+        if medium.status in ("destroyed", "returned"):
+            name_ja, name_en = STATUS_NAMES[medium.status]
+            raise WrongState(
+                f"{medium.id} は{name_ja}のためラベルを再印刷できません",
+                f"{medium.id} is {name_en}; its label cannot be reprinted",
+            )
+    with db.writing():
+        for contract_code in sorted({medium.contract_id for medium in media}):
+            batch = [medium for medium in media if medium.contract_id == contract_code]
+            ledger.append(
+                "label.printed",
+                actor.login,
+                contract=contract_code,
+                data={"layout": layout, "count": len(batch)},
+                changes={"medium": {medium.id: {"labels_printed": medium.labels_printed + 1} for medium in batch}},
+            )
+
+
+def get_medium(medium_id: str) -> Medium:
+    try:
+        canonical = ids.parse_id(medium_id)
+    except ids.InvalidId as error:
+        raise NotFound(error.message_ja, error.message_en) from error
+    medium = Medium.get_or_none(Medium.id == canonical)
+    if medium is None:
+        raise NotFound(f"媒体 {canonical} は登録されていません", f"no medium {canonical}")
+    return medium
+
+
+def _require_status(medium_id: str, move: str) -> Medium:
+    """Re-read inside the write lock, so two people cannot both move the same medium."""
+    medium = get_medium(medium_id)
+    if medium.status not in MOVABLE_FROM[move]:
+        name_ja, name_en = STATUS_NAMES[medium.status]
+        raise WrongState(
+            f"{medium.id} は現在「{name_ja}」のため、この操作はできません",
+            f"{medium.id} is currently {name_en}; this move is not possible",
+        )
+    return medium
+
+
+def _move(actor: User, medium: Medium, kind: str, data: dict, **state) -> Medium:
+    ledger.append(kind, actor.login, contract=medium.contract_id, data=data,
+                  changes={"medium": {medium.id: {**state, "updated_at": now_iso()}}})
+    return Medium.get_by_id(medium.id)
