@@ -6,6 +6,8 @@ same on SQLite and PostgreSQL: the ledger hashes them, and verification compares
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -14,8 +16,22 @@ JST = timezone(timedelta(hours=9), "JST")
 _ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"))
 
 
+# Set only by ``clock_at``: the demo's backdated history and tests of month-end logic.
+_frozen_now: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
+
+
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return _frozen_now.get() or datetime.now(timezone.utc)
+
+
+@contextmanager
+def clock_at(moment: datetime):
+    """Make ``utc_now()`` answer ``moment`` inside the block (this thread / context only)."""
+    token = _frozen_now.set(moment.astimezone(timezone.utc))
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
 
 
 def to_iso(moment: datetime) -> str:

@@ -6,31 +6,11 @@ Receipts, transfers, copies, returns and destruction build on these in their own
 from __future__ import annotations
 
 from labels import ids
-from tracker import db, ledger
+from tracker import db, ledger, vocabulary
 from tracker.errors import InvalidInput, NotFound, WrongState
 from tracker.models import MEDIUM_KINDS, Medium, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, places
-
-KIND_NAMES = {
-    "paper": ("紙（原票）", "paper originals"),
-    "usb": ("USBメモリ", "USB stick"),
-    "hdd": ("HDD", "hard disk"),
-    "ssd": ("SSD", "SSD"),
-    "optical": ("光ディスク", "optical disc"),
-    "tape": ("磁気テープ", "tape"),
-    "other": ("その他", "other"),
-}
-
-STATUS_NAMES = {
-    "received": ("受領済", "received"),
-    "stored": ("保管中", "stored"),
-    "in_use": ("使用中", "in use"),
-    "in_transit": ("移送中", "in transit"),
-    "returned": ("返還済", "returned"),
-    "destroyed": ("廃棄済", "destroyed"),
-    "lost": ("所在不明", "missing"),
-}
 
 # Which statuses each move may start from; everything else is refused with the reason.
 MOVABLE_FROM = {
@@ -132,7 +112,7 @@ def record_label_print(actor: User, medium_ids: list[str], layout: str) -> None:
     for medium in media:
         access.require_custody(actor, medium.contract)
         if medium.status in ("destroyed", "returned"):
-            name_ja, name_en = STATUS_NAMES[medium.status]
+            name_ja, name_en = vocabulary.STATUSES[medium.status]
             raise WrongState(
                 f"{medium.id} は{name_ja}のためラベルを再印刷できません",
                 f"{medium.id} is {name_en}; its label cannot be reprinted",
@@ -164,7 +144,7 @@ def _require_status(medium_id: str, move: str) -> Medium:
     """Re-read inside the write lock, so two people cannot both move the same medium."""
     medium = get_medium(medium_id)
     if medium.status not in MOVABLE_FROM[move]:
-        name_ja, name_en = STATUS_NAMES[medium.status]
+        name_ja, name_en = vocabulary.STATUSES[medium.status]
         raise WrongState(
             f"{medium.id} は現在「{name_ja}」のため、この操作はできません",
             f"{medium.id} is currently {name_en}; this move is not possible",

@@ -1,0 +1,273 @@
+"""The front door: ``mediatrail [--data DIR] COMMAND``.
+
+Every refusal prints its reason in Japanese and English on stderr and exits non-zero; nothing is
+half-written because every change goes through one ledger transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from tracker import config, db, ledger
+from tracker.errors import DomainError
+from tracker.models import ROLES, create_schema
+
+EXIT_REFUSED = 1
+EXIT_TAMPERED = 3
+
+
+def main() -> None:
+    cli(prog_name="mediatrail")
+
+
+@click.group()
+@click.option("--data", "data_option", envvar="MEDIATRAIL_DATA", metavar="DIR",
+              help="Data folder (default ./data, or $MEDIATRAIL_DATA). データフォルダ")
+@click.pass_context
+def cli(context: click.Context, data_option: str | None) -> None:
+    """mediatrail — 個人情報を記録した媒体の管理台帳 / chain of custody for record media."""
+    context.obj = config.data_dir_from(data_option)
+
+
+def refusals_are_messages(command):
+    """Show a DomainError as its bilingual message instead of a traceback."""
+
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            click.echo(f"エラー: {error.message_ja}\nerror: {error.message_en}", err=True)
+            sys.exit(EXIT_REFUSED)
+
+    return guarded
+
+
+def open_database(data_dir) -> config.Settings:
+    settings = config.load(data_dir)
+    db.connect(settings.database_url)
+    create_schema()
+    return settings
+
+
+@cli.command()
+@click.option("--base-url", help="URL printed in labels, e.g. http://192.168.1.10:8000 (ラベルに印刷するURL)")
+@click.pass_obj
+@refusals_are_messages
+def init(data_dir, base_url):
+    """Create a new data folder and database. 新しいデータフォルダを作成."""
+    settings = config.initialise(data_dir, base_url)
+    db.connect(settings.database_url)
+    create_schema()
+    click.echo(f"初期化しました / initialised: {data_dir}")
+    click.echo("次に管理者を登録 / next, add an administrator: mediatrail user add admin --name 管理者 --role admin")
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Seed only, do not start the web server.")
+@click.option("--media", "media_count", default=40, show_default=True, type=click.IntRange(1, 100_000), help="Number of media.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
+@click.pass_obj
+@refusals_are_messages
+def demo(data_dir, no_serve, media_count, host, port):
+    """Seed a realistic demo (then serve it). デモデータを作成して起動."""
+    from tracker import demo as demo_data
+
+    if not config.is_initialised(data_dir):
+        config.initialise(data_dir, f"http://{host}:{port}")
+    open_database(data_dir)
+    result = demo_data.seed(media_count)
+    if result["seeded"]:
+        click.echo(f"デモデータを作成しました（媒体 {media_count} 件）/ demo seeded with {media_count} media")
+    else:
+        click.echo("既にデータがあるため、デモデータは追加しません / data exists; demo not seeded again")
+    click.echo(f"ログイン / logins: admin, yamada（取扱責任者）, sato, suzuki（従事者）, takahashi（小金井市） — password: {demo_data.DEMO_PASSWORD}")
+    if not no_serve:
+        _serve(data_dir, host, port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to accept phones on the LAN.")
+@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_obj
+@refusals_are_messages
+def serve(data_dir, host, port, threads):
+    """Run the web app with waitress (production WSGI server). Webアプリを起動."""
+    _serve(data_dir, host, port, threads)
+
+
+def _serve(data_dir, host, port, threads=8):
+    import waitress
+
+    from tracker.web import create_app
+
+    app = create_app(config.load(data_dir))
+    click.echo(f"http://{host}:{port}/ で待ち受けます / serving on http://{host}:{port}/ (Ctrl+C で終了 / to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="mediatrail")
+
+
+@cli.command()
+@click.pass_obj
+@refusals_are_messages
+def verify(data_dir):
+    """Recompute the hash chain and current state; exit 0 only if all match. 台帳の検証."""
+    settings = open_database(data_dir)
+    report = ledger.verify(settings.attachments_dir)
+    if report.ok:
+        click.echo(f"OK: {report.events} 件のイベントと現在の状態はすべて一致 / all {report.events} events and the current state match")
+        click.echo(f"head {report.head_hash}")
+        return
+    for problem in report.problems:
+        click.echo(f"NG {problem}", err=True)
+    first = report.problems[0]
+    where = f"イベント #{first.event_seq} / event #{first.event_seq}" if first.event_seq else "現在の状態 / current state"
+    click.echo(f"検証失敗 / verification FAILED at {where}", err=True)
+    sys.exit(EXIT_TAMPERED)
+
+
+# ---- people and places -------------------------------------------------------------------------
+
+
+@cli.group()
+def user():
+    """Users and API tokens. 利用者とAPIトークン."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="氏名")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--organisation", default="", help="会社名・課名")
+@click.option("--title", default="", help="役職")
+@click.password_option(help="8 characters or more")
+@click.pass_obj
+@refusals_are_messages
+def user_add(data_dir, login, name, role, organisation, title, password):
+    """Add a user (run on the server: acts as the installation)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    created = people.create_user(None, login, name, role, password, organisation=organisation, title=title)
+    click.echo(f"登録しました / added: {created.login} ({created.role})")
+
+
+@user.command("list")
+@click.pass_obj
+@refusals_are_messages
+def user_list(data_dir):
+    from tracker.models import User
+
+    open_database(data_dir)
+    for person in User.select().order_by(User.login):
+        click.echo(f"{person.login}\t{person.role}\t{person.name}\t{'active' if person.active else 'disabled'}")
+
+
+@user.command("password")
+@click.argument("login")
+@click.password_option()
+@click.pass_obj
+@refusals_are_messages
+def user_password(data_dir, login, password):
+    """Set a user's password."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.set_password(login, password)
+    click.echo("変更しました / changed")
+
+
+@user.command("token")
+@click.argument("login")
+@click.option("--name", default="station", show_default=True, help="What the token is for, e.g. the station's name.")
+@click.option("--days", default=90, show_default=True, type=int, help="Valid for this many days (0: no expiry).")
+@click.pass_obj
+@refusals_are_messages
+def user_token(data_dir, login, name, days):
+    """Create an API token for a scanning station or integration (shown once)."""
+    from tracker.workflows import access, tokens
+
+    open_database(data_dir)
+    click.echo(tokens.create_token(access.get_user(login), name, days or None))
+
+
+@cli.group()
+def contract():
+    """Contracts. 契約."""
+
+
+@contract.command("add")
+@click.argument("code")
+@click.option("--title", required=True, help="件名")
+@click.option("--client", required=True, help="委託者, e.g. 小金井市")
+@click.option("--contractor", default="", help="受託者")
+@click.option("--period-start", default="", help="YYYY-MM-DD")
+@click.option("--period-end", default="", help="YYYY-MM-DD")
+@click.pass_obj
+@refusals_are_messages
+def contract_add(data_dir, code, title, client, contractor, period_start, period_end):
+    """Register a contract; CODE is also the prefix of its media IDs (e.g. KG26)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    created = people.create_contract(None, code, title, client, contractor=contractor, period_start=period_start, period_end=period_end)
+    click.echo(f"登録しました / added: {created.code} {created.title}")
+
+
+@cli.group()
+def roster():
+    """The roster of handlers (Art. 8). 取扱者名簿."""
+
+
+@roster.command("add")
+@click.argument("contract_code")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["responsible", "worker"]), default="worker", show_default=True)
+@click.pass_obj
+@refusals_are_messages
+def roster_add(data_dir, contract_code, login, role):
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.add_to_roster(None, contract_code, login, role)
+    click.echo(f"名簿に追加しました / added to roster: {login} ({role})")
+
+
+@roster.command("remove")
+@click.argument("contract_code")
+@click.argument("login")
+@click.option("--reason", default="")
+@click.pass_obj
+@refusals_are_messages
+def roster_remove(data_dir, contract_code, login, reason):
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.remove_from_roster(None, contract_code, login, reason)
+    click.echo(f"名簿から外しました / removed from roster: {login}")
+
+
+@cli.group()
+def location():
+    """Storage and work places. 保管場所・作業場所."""
+
+
+@location.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["cabinet", "safe", "room", "work_place"]), required=True)
+@click.option("--purpose", type=click.Choice(["storage", "work"]), required=True)
+@click.option("--site", default="")
+@click.option("--room", default="")
+@click.option("--check-every", "check_interval_days", type=int, default=None, help="Storage check interval in days.")
+@click.pass_obj
+@refusals_are_messages
+def location_add(data_dir, name, kind, purpose, site, room, check_interval_days):
+    from tracker.workflows import places
+
+    open_database(data_dir)
+    created = places.create_location(None, name, kind, purpose, site=site, room=room, check_interval_days=check_interval_days)
+    click.echo(f"登録しました / added: {created.code} {created.name}")

@@ -1,0 +1,77 @@
+"""The Flask app: ``create_app(settings)`` as in Flask's tutorial, one blueprint per module."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask, g, jsonify, render_template, request
+
+from tracker import db, vocabulary
+from tracker.config import Settings
+from tracker.errors import DomainError
+from tracker.models import create_schema
+from tracker.timeutil import format_jst, wareki
+from tracker.web import api, auth, i18n, pages
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_session_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        JSON_AS_ASCII=False,
+        SETTINGS=settings,
+    )
+    app.json.ensure_ascii = False
+    if test_config:
+        app.config.update(test_config)
+
+    db.connect(settings.database_url)
+    create_schema()
+
+    @app.before_request
+    def open_request():
+        i18n.choose_language()
+        db.database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_request(_error):
+        # SQLite: each waitress thread keeps its own connection; PostgreSQL: return it.
+        if not db.is_sqlite() and not db.database.is_closed():
+            db.database.close()
+
+    app.jinja_env.globals.update(
+        _=i18n.translate, pick=i18n.pick, csrf_token=auth.csrf_token,
+        status_names=vocabulary.STATUSES, kind_names=vocabulary.MEDIUM_KINDS, event_name=vocabulary.event_name,
+        purpose_names=vocabulary.LOCATION_PURPOSES, location_kind_names=vocabulary.LOCATION_KINDS,
+    )
+    app.jinja_env.filters.update(jst=format_jst, wareki=wareki)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(404, _not_found)
+    return app
+
+
+def _domain_error(error: DomainError):
+    if request.path.startswith("/api/"):
+        return jsonify(error.as_dict()), error.status
+    return render_template("error.html", error=error, text=i18n.message(error)), error.status
+
+
+def _not_found(_error):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "not_found", "message_ja": "そのURLはありません", "message_en": "no such URL"}), 404
+    g.setdefault("lang", "ja")
+    return render_template("error.html", text=i18n.translate("ページが見つかりません", "page not found")), 404
+
+
+def _session_key(settings: Settings) -> bytes:
+    # Derived from the installation secret so that every web worker agrees on it.
+    return hmac.new(settings.secret, b"flask-session", hashlib.sha256).digest()

@@ -1,0 +1,125 @@
+"""Pages for people: dashboard, media list, a medium's page with its history, label links."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from labels import payload as label_payload
+from tracker import ledger, queries
+from tracker.errors import DomainError
+from tracker.models import MEDIUM_KINDS, STATUSES, Contract, Location, Medium, User
+from tracker.workflows import access, media, places
+from tracker.web.i18n import message, translate
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.route("/")
+def dashboard():
+    contracts = access.readable_contracts(g.user)
+    return render_template(
+        "dashboard.html",
+        counts=queries.status_counts(contracts),
+        overdue=queries.overdue(contracts),
+        not_yet_stored=queries.not_yet_stored(contracts),
+        missing=queries.missing(contracts),
+        contracts=Contract.select().where(Contract.code.in_(contracts)),
+        statuses=STATUSES,
+    )
+
+
+@blueprint.route("/media")
+def media_list():
+    contracts = access.readable_contracts(g.user)
+    wanted = queries.MediaFilter(
+        text=request.args.get("q", ""),
+        status=request.args.get("status", ""),
+        kind=request.args.get("kind", ""),
+        contract=request.args.get("contract", ""),
+        location=request.args.get("location", ""),
+        page=request.args.get("page", 1, type=int),
+    )
+    found, total = queries.search_media(contracts, wanted)
+    return render_template(
+        "media.html", media=found, total=total, wanted=wanted, page_size=queries.PAGE_SIZE,
+        statuses=STATUSES, kinds=MEDIUM_KINDS,
+        contracts=Contract.select().where(Contract.code.in_(contracts)), locations=Location.select().order_by(Location.code),
+    )
+
+
+@blueprint.route("/media/<medium_id>")
+def medium_page(medium_id):
+    medium = media.get_medium(medium_id)
+    if medium.id != medium_id:
+        return redirect(url_for("pages.medium_page", medium_id=medium.id))
+    access.require_read(g.user, medium.contract)
+    settings = current_app.config["SETTINGS"]
+    return render_template(
+        "medium.html", medium=medium, events=ledger.timeline(medium.id), users=_names(),
+        actions=_allowed_actions(medium), storage=Location.select().where(Location.purpose == "storage", Location.active == True),  # noqa: E712
+        work_places=Location.select().where(Location.purpose == "work", Location.active == True),  # noqa: E712
+        label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
+    )
+
+
+@blueprint.route("/media/<medium_id>/store", methods=["POST"])
+def store(medium_id):
+    return _act(medium_id, lambda: media.store(g.user, medium_id, request.form.get("location", "")),
+                ("保管しました", "stored"))
+
+
+@blueprint.route("/media/<medium_id>/take-out", methods=["POST"])
+def take_out(medium_id):
+    return _act(medium_id, lambda: media.take_out(g.user, medium_id, request.form.get("location", ""),
+                                                  request.form.get("purpose", ""), request.form.get("due_back") or None),
+                ("持ち出しを記録しました", "taking out recorded"))
+
+
+@blueprint.route("/M/<medium_id>/<signature>")
+@blueprint.route("/m/<medium_id>/<signature>")
+def medium_label(medium_id, signature):
+    """Where a phone's camera app lands from a medium's label, whatever letter case it sends."""
+    return _follow_label(f"http://x/M/{medium_id}/{signature}", "pages.medium_page", "medium_id")
+
+
+@blueprint.route("/L/<location_id>/<signature>")
+@blueprint.route("/l/<location_id>/<signature>")
+def location_label(location_id, signature):
+    return _follow_label(f"http://x/L/{location_id}/{signature}", "pages.location_page", "code")
+
+
+@blueprint.route("/locations/<code>")
+def location_page(code):
+    place = places.get_location(code)
+    contracts = access.readable_contracts(g.user)
+    held = Medium.select().where((Medium.location == place.code) & Medium.contract.in_(contracts)).order_by(Medium.id)
+    return render_template("location.html", place=place, media=held)
+
+
+def _follow_label(text: str, endpoint: str, argument: str):
+    parsed = label_payload.parse(text, current_app.config["SETTINGS"].secret)
+    if not parsed.valid:
+        return render_template("label_refused.html", parsed=parsed), 400
+    return redirect(url_for(endpoint, **{argument: parsed.claimed_id}))
+
+
+def _act(medium_id, action, done):
+    try:
+        action()
+        flash(translate(*done), "ok")
+    except DomainError as error:
+        flash(message(error), "error")
+    return redirect(url_for("pages.medium_page", medium_id=medium_id))
+
+
+def _allowed_actions(medium: Medium) -> set[str]:
+    """Only what this person may do to this medium now: the buttons a phone shows."""
+    try:
+        access.require_custody(g.user, medium.contract)
+    except DomainError:
+        return set()
+    return {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
+
+
+def _names() -> dict[str, str]:
+    return {login: name for login, name in User.select(User.login, User.name).tuples()}

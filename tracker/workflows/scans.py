@@ -1,0 +1,79 @@
+"""A scan from a phone, the scanning station or the API, turned into an action, exactly once.
+
+The idempotency key a station sends with each scan makes a resend (after a timeout, or from the
+offline queue) answer with the first result instead of acting twice: the receipt is written in
+the same transaction as the ledger event.
+"""
+
+from __future__ import annotations
+
+import json
+
+from labels import payload as label_payload
+from tracker import db
+from tracker.errors import DomainError, InvalidInput
+from tracker.models import ScanReceipt, User
+from tracker.timeutil import now_iso
+from tracker.workflows import access, inputs, media, places
+
+ACTIONS = ("lookup", "store")
+
+
+def record(actor: User, idempotency_key: str, code: str, action: str, location: str | None, secret: bytes) -> tuple[int, dict]:
+    """Act on one scanned code; returns (HTTP-like status, answer) and never acts twice per key."""
+    key = inputs.require_text(idempotency_key, "冪等キー", "idempotency_key", max_length=80)
+    inputs.parse_choice(action, ACTIONS, "操作", "action")
+    earlier = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == key)
+    if earlier:
+        return earlier.status, {**json.loads(earlier.response), "replayed": True}
+    with db.writing():
+        earlier = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == key)
+        if earlier:
+            return earlier.status, {**json.loads(earlier.response), "replayed": True}
+        try:
+            status, answer = 200, _act(actor, code, action, location, secret)
+        except DomainError as error:
+            status, answer = error.status, {"ok": False, **error.as_dict()}
+        ScanReceipt.create(idempotency_key=key, user=actor.login, status=status,
+                           response=json.dumps(answer, ensure_ascii=False), created_at=now_iso())
+    return status, answer
+
+
+def identify(code: str, secret: bytes) -> label_payload.Payload:
+    """Parse a scanned code and refuse anything that is not a valid label of ours, saying why."""
+    parsed = label_payload.parse(code, secret)
+    if not parsed.valid:
+        raise InvalidInput(parsed.message_ja, parsed.message_en, reason=parsed.reason, id=parsed.claimed_id)
+    return parsed
+
+
+def _act(actor: User, code: str, action: str, location: str | None, secret: bytes) -> dict:
+    parsed = identify(code, secret)
+    if parsed.kind == label_payload.KIND_LOCATION:
+        return {"ok": True, "location": _location_summary(parsed.location),
+                "message_ja": "保管場所を読み取りました", "message_en": "location scanned"}
+    medium = media.get_medium(parsed.medium)
+    if action == "lookup":
+        access.require_read(actor, medium.contract)
+        return {"ok": True, "medium": medium_summary(medium), "message_ja": f"{medium.id} {medium.title}",
+                "message_en": f"{medium.id} {medium.title}"}
+    if not location:
+        raise InvalidInput("先に保管場所のラベルを読み取ってください", "scan the storage location's label first")
+    stored = media.store(actor, medium.id, location)
+    place = stored.location
+    return {"ok": True, "medium": medium_summary(stored), "message_ja": f"{stored.id} を {place.name} に保管しました",
+            "message_en": f"{stored.id} stored in {place.name}"}
+
+
+def medium_summary(medium) -> dict:
+    return {
+        "id": medium.id, "contract": medium.contract_id, "kind": medium.kind, "title": medium.title,
+        "status": medium.status, "location": medium.location_id, "custodian": medium.custodian_id,
+        "record_count": medium.record_count, "quantity": medium.quantity, "encrypted": medium.encrypted,
+        "updated_at": medium.updated_at,
+    }
+
+
+def _location_summary(code: str) -> dict:
+    place = places.get_location(code)
+    return {"code": place.code, "name": place.name, "purpose": place.purpose}
