@@ -77,3 +77,28 @@ class Cast:
 @pytest.fixture
 def cast(database):
     return Cast()
+
+
+@pytest.fixture
+def app(cast, settings):
+    from tracker.web import create_app
+
+    application = create_app(settings, {"TESTING": True})
+    yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, login_name, password=PASSWORD):
+    response = client.post("/login", data={"login": login_name, "password": password})
+    assert response.status_code == 302, response.data
+    return client
+
+
+def csrf(client) -> str:
+    client.get("/")
+    with client.session_transaction() as session:
+        return session["csrf_token"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from functools import wraps
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
@@ -25,7 +23,7 @@ def load_user():
         return None
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
-    if request.method == "POST" and request.form.get("csrf_token") != session.get("csrf_token"):
+    if request.method == "POST" and not _csrf_matches(request.form.get("csrf_token")):
         abort(400, translate("フォームの有効期限が切れました。もう一度操作してください", "the form expired; please try again"))
     return None
 
@@ -58,6 +56,11 @@ def csrf_token() -> str:
     if "csrf_token" not in session:
         session["csrf_token"] = secrets.token_urlsafe(24)
     return session["csrf_token"]
+
+
+def _csrf_matches(sent: str | None) -> bool:
+    expected = session.get("csrf_token")
+    return bool(sent and expected) and secrets.compare_digest(sent, expected)
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,0 +1,116 @@
+"""The web skeleton: login everywhere but the login page, language switch, pages and actions."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import csrf, login
+from labels import payload
+from tracker.models import Medium
+from tracker.workflows import media
+
+SAMPLE_ARGUMENTS = {"medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W"}
+
+
+def test_every_page_but_login_requires_login(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.login") or rule.endpoint.startswith("api."):
+            continue
+        url = rule.build(SAMPLE_ARGUMENTS)[1] if rule.arguments else rule.rule
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(url, method=method)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (rule.rule, method)
+            checked += 1
+    assert checked >= 8
+
+
+def test_login_page_is_public_and_wrong_password_refused(client):
+    assert client.get("/login").status_code == 200
+    response = client.post("/login", data={"login": "sato", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
+
+
+def test_dashboard_in_japanese_then_english(client, cast):
+    media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "sato")
+    page = client.get("/").get_data(as_text=True)
+    assert "ダッシュボード" in page and "受領後まだ保管されていない媒体" in page
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert "Dashboard" in page and "Received, not yet stored" in page
+    assert "Dashboard" in client.get("/media").get_data(as_text=True) or "Media" in client.get("/media").get_data(as_text=True)
+
+
+def test_media_search_and_filters(client, cast):
+    first = media.register(cast.worker, "KG26", "usb", "課税データ", serial_number="SN-777", encrypted=True, encryption="AES")
+    media.register(cast.worker, "KG26", "paper", "給与支払報告書")
+    media.store(cast.worker, first.id, cast.cabinet.code)
+    login(client, "sato")
+    assert first.id in client.get("/media?q=SN-777").get_data(as_text=True)
+    page = client.get("/media?status=received").get_data(as_text=True)
+    assert "給与支払報告書" in page and first.id not in page
+    page = client.get(f"/media?location={cast.cabinet.code}").get_data(as_text=True)
+    assert first.id in page
+
+
+def test_medium_page_shows_history_and_allowed_actions(client, cast):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "sato")
+    page = client.get(f"/media/{medium.id}").get_data(as_text=True)
+    assert "媒体受領・登録" in page and "保管する" in page and "持ち出す" not in page
+    token = csrf(client)
+    response = client.post(f"/media/{medium.id}/store", data={"location": cast.cabinet.code, "csrf_token": token})
+    assert response.status_code == 302
+    page = client.get(f"/media/{medium.id}").get_data(as_text=True)
+    assert "保管（第7条第1号）" in page and "持ち出す" in page
+    assert Medium.get_by_id(medium.id).status == "stored"
+
+
+def test_municipality_reads_but_gets_no_custody_buttons(client, cast):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "takahashi")
+    page = client.get(f"/media/{medium.id}").get_data(as_text=True)
+    assert medium.id in page and "保管する" not in page
+
+
+def test_post_without_csrf_token_is_refused_and_writes_nothing(client, cast):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "sato")
+    response = client.post(f"/media/{medium.id}/store", data={"location": cast.cabinet.code})
+    assert response.status_code == 400
+    assert Medium.get_by_id(medium.id).status == "received"
+
+
+def test_label_url_opens_the_medium_in_any_letter_case(client, cast, settings):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    url = payload.medium_url(medium.id, settings.secret, settings.base_url)
+    path = re.sub(r"^HTTPS?://[^/]+", "", url)
+    login(client, "sato")
+    for variant in (path, path.lower()):
+        response = client.get(variant)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/media/{medium.id}")
+
+
+def test_forged_label_url_is_refused_with_reason(client, cast, settings):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    foreign = payload.medium_url(medium.id, b"another installation's secret....", settings.base_url)
+    path = re.sub(r"^HTTPS?://[^/]+", "", foreign)
+    login(client, "sato")
+    response = client.get(path)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "偽造" in text and medium.id in text
+
+
+def test_anonymous_label_scan_goes_to_login_then_back(client, cast, settings):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    response = client.get(f"/media/{medium.id}")
+    assert "/login?next=" in response.headers["Location"] or "/login" in response.headers["Location"]
+    response = client.post("/login?next=/media/" + medium.id, data={"login": "sato", "password": "correct-horse-9"})
+    assert response.headers["Location"].endswith(f"/media/{medium.id}")
+
+
+def test_login_does_not_redirect_off_site(client, cast):
+    response = client.post("/login?next=//evil.example/", data={"login": "sato", "password": "correct-horse-9"})
+    assert response.headers["Location"] == "/"
