@@ -29,9 +29,10 @@ DEFAULT_CAPTION = "個人情報 持出禁止"
 # the label stock's white edge add another 1.5 mm or more, so a sticker on a dark case keeps a
 # clear margin while small labels get modules about 12 % larger than with 4.
 QR_QUIET_MODULES = 2
-# Smallest QR module printed: 0.33 mm = 2.6 dots at 203 dpi, 3.9 dots at 300 dpi. Decoding of
-# rasterised PDFs still works at 0.25 mm (see the tests); the margin is for toner spread and
-# thermal-head bleed on real printers.
+# Smallest QR module printed: 0.33 mm = 2.6 dots at 203 dpi, 3.9 dots at 300 dpi. Measured on
+# PDFs rasterised by pdftoppm (10 labels each): zxing-cpp decodes down to 0.18 mm at 203 dpi,
+# ZBar needs 0.30 mm at 203 dpi (0.22 mm at 300 dpi); 0.33 mm keeps 10 % for dot gain, so the
+# weaker of two phone-class decoders still reads a label from the cheapest thermal printer.
 MIN_MODULE_MM = 0.33
 QR_MAX_SHARE = 0.5  # of the printable width, so that the text column keeps room
 TEXT_GAP_MM = 0.6  # between the QR's quiet zone and the text column
