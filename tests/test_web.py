@@ -9,7 +9,7 @@ from labels import payload
 from tracker.models import Medium
 from tracker.workflows import media
 
-SAMPLE_ARGUMENTS = {"medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W"}
+SAMPLE_ARGUMENTS = {"contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W"}
 
 
 def test_every_page_but_login_requires_login(app, client):
@@ -114,3 +114,18 @@ def test_anonymous_label_scan_goes_to_login_then_back(client, cast, settings):
 def test_login_does_not_redirect_off_site(client, cast):
     response = client.post("/login?next=//evil.example/", data={"login": "sato", "password": "correct-horse-9"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_new_worker_signs_the_pledge_in_the_app_and_may_then_act(client, cast):
+    from tracker.workflows import people
+
+    people.add_to_roster(cast.responsible, "KG26", "suzuki", "worker")
+    login(client, "suzuki")
+    page = client.get("/").get_data(as_text=True)
+    assert "誓約書が未提出" in page
+    page = client.get("/pledges/KG26").get_data(as_text=True)
+    assert "誓 約 書" in page and people.pledge_sha256() in page
+    response = client.post("/pledges/KG26", data={"csrf_token": csrf(client)})
+    assert response.status_code == 302
+    assert "誓約書が未提出" not in client.get("/").get_data(as_text=True)
+    assert media.register(cast.newcomer, "KG26", "paper", "原票").status == "received"

@@ -271,3 +271,7 @@ def location_add(data_dir, name, kind, purpose, site, room, check_interval_days)
     open_database(data_dir)
     created = places.create_location(None, name, kind, purpose, site=site, room=room, check_interval_days=check_interval_days)
     click.echo(f"登録しました / added: {created.code} {created.name}")
+
+
+if __name__ == "__main__":
+    main()

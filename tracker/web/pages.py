@@ -7,8 +7,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from labels import payload as label_payload
 from tracker import ledger, queries
 from tracker.errors import DomainError
-from tracker.models import MEDIUM_KINDS, STATUSES, Contract, Location, Medium, User
-from tracker.workflows import access, media, places
+from tracker.models import MEDIUM_KINDS, STATUSES, Contract, Location, Medium, Pledge, User
+from tracker.workflows import access, media, people, places
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -24,6 +24,7 @@ def dashboard():
         not_yet_stored=queries.not_yet_stored(contracts),
         missing=queries.missing(contracts),
         contracts=Contract.select().where(Contract.code.in_(contracts)),
+        unsigned=_contracts_without_my_pledge(contracts),
         statuses=STATUSES,
     )
 
@@ -121,5 +122,26 @@ def _allowed_actions(medium: Medium) -> set[str]:
     return {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
 
 
+def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:
+    if g.user.role != "contractor":
+        return []
+    return [contract for contract in Contract.select().where(Contract.code.in_(contracts)) if not access.has_pledge(g.user, contract)]
+
+
 def _names() -> dict[str, str]:
     return {login: name for login, name in User.select(User.login, User.name).tuples()}
+
+
+@blueprint.route("/pledges/<contract_code>", methods=["GET", "POST"])
+def pledge(contract_code):
+    """A rostered person reads the exact pledge text (Art. 11) and signs it with their login."""
+    contract = access.get_contract(contract_code)
+    if request.method == "POST":
+        try:
+            people.sign_pledge(g.user, contract.code)
+            flash(translate("誓約書を提出しました", "pledge signed"), "ok")
+            return redirect(url_for("pages.dashboard"))
+        except DomainError as error:
+            flash(message(error), "error")
+    signed = Pledge.select().where((Pledge.user == g.user.login) & (Pledge.contract == contract.code)).order_by(Pledge.key)
+    return render_template("pledge.html", contract=contract, text=people.pledge_text(), sha256=people.pledge_sha256(), signed=list(signed))
