@@ -249,27 +249,36 @@ _SCALES = [0.9**step for step in range(30)]
 
 
 def _fit_text(content: LabelContent, column: Rect) -> tuple[TextLine, ...]:
-    """Largest sizes that fit, shrinking to MIN_TEXT_MM; then fewer lines, then fewer fields."""
+    """Largest sizes at which everything fits whole; else the rest at MIN_TEXT_MM, cut with '…'.
+
+    When even the smallest type does not hold the text, the ID keeps as much of its size as the
+    column allows (it is what people read and type); then the title loses lines, and finally
+    kind, title and caption are left off in that order.
+    """
     # The ID is the human fallback when the QR fails: it is shrunk to fit, never cut.
     id_limit = column.w / fonts.text_width(content.id, 1.0, bold=True)
     if min(id_limit, column.h / LINE_HEIGHT) < MIN_TEXT_MM:
         return ()
     for fields in _fallbacks(content):
-        for scale in _SCALES:
-            # The ID shrinks more slowly than the rest: it is what people read.
-            id_size = max(MIN_TEXT_MM, min(fields[0].max_size, fields[0].share * column.h, id_limit) * scale**0.5)
-            # Nothing is set larger than the ID, which must stand out.
-            sizes = [id_size] + [max(MIN_TEXT_MM, min(f.max_size, f.share * column.h, TEXT_TO_ID * id_size) * scale) for f in fields[1:]]
-            wrapped, whole = zip(*(_wrap(f.text, size, f.bold, column.w, f.max_lines) for f, size in zip(fields, sizes)))
-            height = sum(len(lines) * size * LINE_HEIGHT for lines, size in zip(wrapped, sizes))
-            smallest = all(size <= MIN_TEXT_MM for size in sizes)
-            # Shrink before cutting: '…' only once the type is as small as it may get.
-            cut = not all(whole)
-            if height <= column.h and (smallest or not cut):
-                return _place(fields, sizes, wrapped, column, height)
-            if smallest:
-                break
+        for cutting in (False, True):
+            for scale in _SCALES:
+                sizes = _sizes(fields, column.h, id_limit, scale, rest_at_minimum=cutting)
+                wrapped, whole = zip(*(_wrap(f.text, size, f.bold, column.w, f.max_lines) for f, size in zip(fields, sizes)))
+                height = sum(len(lines) * size * LINE_HEIGHT for lines, size in zip(wrapped, sizes))
+                if height <= column.h and (cutting or all(whole)):
+                    return _place(fields, sizes, wrapped, column, height)
+                if all(size <= MIN_TEXT_MM for size in sizes):
+                    break
     return ()
+
+
+def _sizes(fields: list[_Field], height: float, id_limit: float, scale: float, rest_at_minimum: bool) -> list[float]:
+    id_field = fields[0]
+    id_size = max(MIN_TEXT_MM, min(id_field.max_size, id_field.share * height, id_limit) * scale)
+    if rest_at_minimum:
+        return [id_size] + [MIN_TEXT_MM] * (len(fields) - 1)
+    # Nothing is set larger than the ID, which must stand out.
+    return [id_size] + [max(MIN_TEXT_MM, min(f.max_size, f.share * height, TEXT_TO_ID * id_size) * scale) for f in fields[1:]]
 
 
 def _fallbacks(content: LabelContent):
