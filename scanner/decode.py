@@ -1,10 +1,12 @@
 """Find and read the codes in one image: zxing-cpp first, other decoders only when it fails.
 
-zxing-cpp is the fastest and finds the most codes on its own, so it runs on every frame. Only
-when it finds nothing do the slower fallbacks run, cheapest first, until one of them reads
-something: zbar (pyzbar), OpenCV's ArUco-based QR detector, then zxing-cpp again on a few
-preprocessed versions of the frame. ``bench/bench_decode.py`` measures every stage; a pass
-stays in ``STAGES`` only if the benchmark shows it finds codes the earlier stages miss.
+zxing-cpp is the fastest library and finds the most codes on its own, so it runs on every frame.
+Only when it finds nothing do the fallback stages run, one after the other until one reads
+something: zxing-cpp on a sharpened image, with its global-histogram binariser, on a 2x upscaled
+image, then zbar (pyzbar) on an adaptively binarised image. ``bench/bench_decode.py --ablation``
+measures every candidate (OpenCV's two QR detectors, CLAHE, denoising... included) and the order
+here is its greedy cost/benefit order; candidates that rescued nothing more are not in ``STAGES``
+but stay available in ``BACKENDS`` / ``PASSES``.
 
 A decoder that is not installed, whose shared library does not load, or that raises is skipped
 with one log line; it never stops a scan. Only texts a decoder returned as valid are reported:
