@@ -275,3 +275,62 @@ def location_add(data_dir, name, kind, purpose, site, room, check_interval_days)
 
 if __name__ == "__main__":
     main()
+
+
+# ---- scanning ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--1d", "one_d", is_flag=True, help="Also read Code 128 and other 1D codes.")
+@click.pass_obj
+@refusals_are_messages
+def decode(data_dir, files, one_d):
+    """Decode labels in image files; one JSON line per code found. 画像からラベルを読み取る."""
+    import json
+
+    from scanner.resolve import decode_files
+    from tracker.workflows import scans
+
+    settings = open_database(data_dir)
+    formats = ("qr", "code128") if one_d else ("qr",)
+    for found in decode_files(files, settings.secret, known=scans.is_known, formats=formats):
+        click.echo(json.dumps(found, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--camera", type=int, help="Camera number (0 = first webcam).")
+@click.option("--video", type=click.Path(exists=True, dir_okay=False), help="A recorded video file.")
+@click.option("--images", type=click.Path(exists=True, file_okay=False), help="A folder of photos.")
+@click.option("--action", type=click.Choice(["lookup", "store"]), default="lookup", show_default=True,
+              help="store: scan a location label, then the media put there.")
+@click.option("--user", "login", help="Act as this user on the local database.")
+@click.option("--server", help="Send scans to this mediatrail server instead (with --token).")
+@click.option("--token", envvar="MEDIATRAIL_TOKEN", help="Station token from `mediatrail user token` ($MEDIATRAIL_TOKEN).")
+@click.option("--repeat-seconds", default=3.0, show_default=True, help="Ignore the same code again within this time.")
+@click.pass_obj
+@refusals_are_messages
+def scan(data_dir, camera, video, images, action, login, server, token, repeat_seconds):
+    """Scanning station: webcam, video or photo folder. スキャンステーション."""
+    from scanner.outbox import RemoteSink
+    from scanner.station import Station, open_source
+    from tracker.errors import InvalidInput
+    from tracker.workflows import access, scans
+
+    sources = [source for source in (camera, video, images) if source is not None]
+    if len(sources) != 1:
+        raise InvalidInput("--camera / --video / --images のいずれか1つを指定してください", "give exactly one of --camera, --video, --images")
+    if server:
+        if not token:
+            raise InvalidInput("--server には --token が必要です", "--server needs --token")
+        settings = config.load(data_dir)
+        sink = RemoteSink(server, token, settings.outbox_dir)
+        known = None
+    else:
+        if not login:
+            raise InvalidInput("ローカルで記録するには --user を指定してください", "give --user to record on the local database")
+        settings = open_database(data_dir)
+        sink = scans.LocalSink(access.get_user(login), settings.secret)
+        known = scans.is_known
+    station = Station(sink, settings.secret, action=action, known=known, repeat_seconds=repeat_seconds)
+    station.run(open_source(sources[0]))

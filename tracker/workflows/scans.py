@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 
 from labels import payload as label_payload
+from scanner.station import Outcome, Scan
 from tracker import db
 from tracker.errors import DomainError, InvalidInput
-from tracker.models import ScanReceipt, User
+from tracker.models import Location, Medium, ScanReceipt, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, media, places
 
@@ -77,3 +78,21 @@ def medium_summary(medium) -> dict:
 def _location_summary(code: str) -> dict:
     place = places.get_location(code)
     return {"code": place.code, "name": place.name, "purpose": place.purpose}
+
+
+class LocalSink:
+    """The scanning station's sink when it runs beside the database: same rules as the API."""
+
+    def __init__(self, actor: User, secret: bytes):
+        self.actor = actor
+        self.secret = secret
+
+    def record(self, scan: Scan) -> Outcome:
+        status, answer = record(self.actor, scan.idempotency_key, scan.text, scan.action, scan.location_context, self.secret)
+        return Outcome(ok=status < 400, message_ja=answer.get("message_ja", ""), message_en=answer.get("message_en", ""))
+
+
+def is_known(kind: str, canonical_id: str) -> bool:
+    """For decoders: does the ledger know this medium or location ID?"""
+    model = Location if kind == label_payload.KIND_LOCATION else Medium
+    return model.select().where(model._meta.primary_key == canonical_id).exists()
