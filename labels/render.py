@@ -83,7 +83,7 @@ def qr_pixel_grid(geometry: LabelGeometry, dpi: int) -> tuple[int, tuple[int, in
 
 def encode_png(image: Image.Image, dpi: int) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(dpi, dpi), optimize=True)
+    image.save(buffer, "PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
 
 
