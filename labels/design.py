@@ -61,6 +61,13 @@ class LabelContent:
     barcode: bool = False  # add a Code 128 of the ID for 1-D handheld scanners
     error_correction: str = "M"  # M restores ~15 % of damaged modules; Q (~25 %) costs a version
 
+    def __post_init__(self):
+        if self.error_correction not in symbols.ERROR_CORRECTION:
+            raise LabelError(
+                f"誤り訂正レベル「{self.error_correction}」は L・M・Q・H のいずれかにしてください",
+                f"error correction {self.error_correction!r} must be one of L, M, Q, H",
+            )
+
 
 def medium_label(canonical_id: str, secret: bytes, base_url: str, title: str, kind: str, **options) -> LabelContent:
     """The label of a medium, its QR signed with the installation's secret."""

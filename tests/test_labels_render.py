@@ -142,6 +142,17 @@ def _first_slot(preset) -> tuple[float, float]:
     return preset.slot_origin(0) if preset.kind == "sheet" else (0.0, 0.0)
 
 
+def test_error_correction_q_is_available_and_costs_module_size(tmp_path):
+    content = make_labels(1, error_correction="Q")[0]
+    stock = presets.get_preset("l7651")
+    quartile, medium = layout_label(content, stock), layout_label(make_labels(1)[0], stock)
+    assert quartile.qr_modules > medium.qr_modules and quartile.module < medium.module
+    pdf = render_pdf([content], stock)
+    assert_reads_as(crop_mm(rasterise(pdf, 203, tmp_path)[0], 203, *stock.slot_origin(0), stock.label_w, stock.label_h), content)
+    with pytest.raises(design.LabelError):
+        make_labels(1, error_correction="X")
+
+
 # --- layout --------------------------------------------------------------------------------------
 
 
