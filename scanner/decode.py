@@ -74,11 +74,16 @@ class BackendUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Stage:
-    """Run backend ``backend`` on ``prepare(gray)``; ``prepare`` returns the image and its scale."""
+    """Run backend ``backend`` on ``prepare(gray)``; ``prepare`` returns the image and its scale.
+
+    ``whole_frame=False``: the stage only runs on crops around codes an earlier stage saw but could
+    not read, never on a whole frame (for stages too slow for that).
+    """
 
     backend: str
     prepare: Callable[[np.ndarray], tuple[np.ndarray, float]] | None = None
     label: str = ""
+    whole_frame: bool = True
 
     @property
     def name(self) -> str:
@@ -101,6 +106,8 @@ def decode(image, formats: Iterable[str] | str = ("qr",), *, stages: Sequence[St
     stages = STAGES if stages is None else stages
     hits: list[Hit] = []
     for index, stage in enumerate(stages):
+        if index > 0 and not stage.whole_frame:
+            continue
         hits, spots = run_stage(stage, gray, wanted, locate=True)
         if spots:
             hits += _read_spots(stages[index + 1 :], gray, wanted, spots)
@@ -303,7 +310,7 @@ STAGES: list[Stage] = [
     Stage("zxing", sharpen, "zxing+sharpen"),
     Stage("zxing-histogram"),
     Stage("zxing", upscale, "zxing+upscale"),
-    Stage("zbar", binarize, "zbar+binarize"),
+    Stage("zbar", binarize, "zbar+binarize", whole_frame=False),
 ]
 
 
