@@ -319,6 +319,7 @@ STAGES: list[Stage] = [
     Stage("zxing", upscale, "zxing+upscale"),
     Stage("zxing", upscale_sharpen, "zxing+upscale_sharpen", whole_frame=False),
     Stage("zbar", binarize, "zbar+binarize", whole_frame=False),
+    Stage("zbar", clahe, "zbar+clahe", whole_frame=False),
 ]
 
 
