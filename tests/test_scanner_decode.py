@@ -325,3 +325,50 @@ def test_decode_files_reports_each_file_and_goes_on(tmp_path):
     ]
     assert {r["medium"] for r in results[:2]} == {format_id("KG26", 18), format_id("KG26", 19)}
     assert all(r["message_ja"] and r["message_en"] for r in results[2:])
+
+
+def test_fallbacks_read_a_crop_around_a_code_zxing_saw_but_could_not_read(monkeypatch):
+    text = medium_text(20)
+    image = scene((qr(text), 700, 300))
+    box = ((700.0, 300.0), (760.0, 300.0), (760.0, 360.0), (700.0, 360.0))  # part of the code
+    crops = []
+
+    class Seeing:  # detects the code, never decodes it
+        name = "seeing"
+
+        def read(self, gray, formats):
+            return []
+
+        def locate(self, gray, formats):
+            return [], [box]
+
+    class Recording:
+        name = "recording"
+
+        def read(self, gray, formats):
+            crops.append(gray.shape)
+            return BACKENDS["zxing"].read(gray, formats)
+
+    monkeypatch.setitem(BACKENDS, "seeing", Seeing())
+    monkeypatch.setitem(BACKENDS, "recording", Recording())
+    hits = decode(image, stages=[Stage("seeing"), Stage("recording")])
+    assert [hit.text for hit in hits] == [text]
+    assert crops and all(h * w < image.size / 4 for h, w in crops)  # a crop, not the frame
+    xs, ys = zip(*hits[0].points)  # in the frame's coordinates
+    assert 700 < min(xs) < max(xs) < 700 + qr(text).shape[1]
+    assert 300 < min(ys) < max(ys) < 300 + qr(text).shape[0]
+
+
+def test_crop_only_stages_never_run_on_the_whole_frame(monkeypatch):
+    calls = []
+
+    class Counting:
+        name = "counting"
+
+        def read(self, gray, formats):
+            calls.append(gray.shape)
+            return []
+
+    monkeypatch.setitem(BACKENDS, "counting", Counting())
+    decode(np.full((720, 1280), 200, np.uint8), stages=[Stage("zxing"), Stage("counting", whole_frame=False)])
+    assert calls == []
