@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker import config, db, ledger  # noqa: E402
 from tracker.models import ALL_MODELS, User, create_schema  # noqa: E402
-from tracker.workflows import media, people, places  # noqa: E402
+from tracker.workflows import labelling, media, people, places  # noqa: E402
 
 WRITERS = 8
 
@@ -78,7 +78,7 @@ def write(url: str, medium_id: str, count: int, ready) -> None:
     worker = User.get_by_id("worker")
     ready.wait()
     for _ in range(count):
-        media.record_label_print(worker, [medium_id], "bench")
+        labelling.record_print(worker, [medium_id], "bench")
 
 
 if __name__ == "__main__":

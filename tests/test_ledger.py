@@ -10,7 +10,7 @@ import pytest
 
 from tracker import db, ledger
 from tracker.models import Event, EventMedium, Medium
-from tracker.workflows import media
+from tracker.workflows import labelling, media
 
 
 def register_usb(cast, title="課税資料データ"):
@@ -106,7 +106,7 @@ def test_concurrent_threads_leave_one_unforked_chain(cast, database):
         try:
             database.connect(reuse_if_open=True)
             for _ in range(10):
-                media.record_label_print(cast.worker, [medium_id], "a4-24")
+                labelling.record_print(cast.worker, [medium_id], "a4-24")
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -130,7 +130,7 @@ def _append_in_process(url: str, medium_id: str, count: int) -> None:
 
     worker = User.get_by_id("sato")
     for _ in range(count):
-        media.record_label_print(worker, [medium_id], "a4-24")
+        labelling.record_print(worker, [medium_id], "a4-24")
 
 
 def test_concurrent_processes_leave_one_unforked_chain(cast, settings):

@@ -334,3 +334,53 @@ def scan(data_dir, camera, video, images, action, login, server, token, repeat_s
         known = scans.is_known
     station = Station(sink, settings.secret, action=action, known=known, repeat_seconds=repeat_seconds)
     station.run(open_source(sources[0]))
+
+
+# ---- labels ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("medium_ids", nargs=-1)
+@click.option("--all", "all_media", is_flag=True, help="Every medium not destroyed or returned.")
+@click.option("--location", "location_codes", multiple=True, help="A place's ID (LOC-...); repeat for more.")
+@click.option("--layout", default="a4-24", show_default=True, help="Preset (see --list-layouts) or custom:COLSxROWS:WxH[...].")
+@click.option("--start", "start_position", default=1, show_default=True, type=int, help="First free slot on a half-used sheet.")
+@click.option("--barcode", is_flag=True, help="Add a Code 128 of the ID for handheld 1D scanners.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="PDF file to write.")
+@click.option("--printer", help="Send the PDF to this CUPS printer with lp.")
+@click.option("--user", "login", help="Record the print as this user (default: the installation).")
+@click.option("--list-layouts", is_flag=True, help="Show the layout presets and exit.")
+@click.pass_obj
+@refusals_are_messages
+def labels(data_dir, medium_ids, all_media, location_codes, layout, start_position, barcode, output, printer, login, list_layouts):
+    """Print QR labels for media and places. ラベル印刷."""
+    import os
+    import tempfile
+
+    from labels import presets, printing
+    from tracker.errors import InvalidInput
+    from tracker.workflows import access, labelling
+
+    if list_layouts:
+        for preset in presets.list_presets():
+            click.echo(f"{preset.name:10} {preset.kind:6} {preset.label_w:g}x{preset.label_h:g} mm  {preset.description_ja} / {preset.description_en}")
+        return
+    if not output and not printer:
+        raise InvalidInput("-o FILE か --printer NAME を指定してください", "give -o FILE or --printer NAME")
+    settings = open_database(data_dir)
+    actor = access.get_user(login) if login else None
+    wanted = list(medium_ids) + (labelling.all_printable_media(actor) if all_media else [])
+    document = labelling.label_sheet(actor, settings, wanted, list(location_codes), layout, start_position, barcode)
+    target = output or os.path.join(tempfile.mkdtemp(prefix="mediatrail-labels-"), "labels.pdf")
+    temporary = f"{target}.part"
+    with open(temporary, "wb") as handle:  # whole file or nothing: no half-written PDF
+        handle.write(document)
+    os.replace(temporary, target)
+    count = len(dict.fromkeys(wanted)) + len(set(location_codes))
+    click.echo(f"{count} 枚のラベルを書き出しました / wrote {count} labels: {target}")
+    if printer:
+        try:
+            job = printing.print_file(target, printer)
+        except printing.PrintError as error:
+            raise InvalidInput(error.message_ja, error.message_en) from error
+        click.echo(f"印刷を送信しました / sent to {printer}: {job}")

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from tracker import timeutil
 from tracker.models import Event, User
-from tracker.workflows import media, people, places
+from tracker.workflows import labelling, media, people, places
 
 DEMO_PASSWORD = "mediatrail-demo"
 CONTRACT = "KG26"
@@ -91,7 +91,7 @@ def _one_medium(rng, number, worker, storage_places, work_room, moment, slot) ->
         encrypted=electronic, encryption="AES-256（BitLocker To Go）" if electronic else "",
         seal_number=f"S-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else "",
     )
-    media.record_label_print(worker, [medium.id], "a4-24")
+    labelling.record_print(worker, [medium.id], "a4-24")
     place = storage_places[number % len(storage_places)]
     roll = rng.random()
     if roll < 0.08:

@@ -106,29 +106,6 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
                      status="in_use", location=place.code, custodian=actor.login, purpose=purpose, due_back=due_back)
 
 
-def record_label_print(actor: User, medium_ids: list[str], layout: str) -> None:
-    """Who printed which labels when; a destroyed or returned medium's label is not reprinted."""
-    media = [get_medium(medium_id) for medium_id in medium_ids]
-    for medium in media:
-        access.require_custody(actor, medium.contract)
-        if medium.status in ("destroyed", "returned"):
-            name_ja, name_en = vocabulary.STATUSES[medium.status]
-            raise WrongState(
-                f"{medium.id} は{name_ja}のためラベルを再印刷できません",
-                f"{medium.id} is {name_en}; its label cannot be reprinted",
-            )
-    with db.writing():
-        for contract_code in sorted({medium.contract_id for medium in media}):
-            batch = [medium for medium in media if medium.contract_id == contract_code]
-            ledger.append(
-                "label.printed",
-                actor.login,
-                contract=contract_code,
-                data={"layout": layout, "count": len(batch)},
-                changes={"medium": {medium.id: {"labels_printed": medium.labels_printed + 1} for medium in batch}},
-            )
-
-
 def get_medium(medium_id: str) -> Medium:
     try:
         canonical = ids.parse_id(medium_id)
