@@ -129,3 +129,49 @@ def test_a_new_worker_signs_the_pledge_in_the_app_and_may_then_act(client, cast)
     assert response.status_code == 302
     assert "誓約書が未提出" not in client.get("/").get_data(as_text=True)
     assert media.register(cast.newcomer, "KG26", "paper", "原票").status == "received"
+
+
+def test_medium_page_shows_the_label_and_reprint_records_an_event(client, cast):
+    from tracker import ledger
+
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "sato")
+    page = client.get(f"/media/{medium.id}").get_data(as_text=True)
+    assert "ラベルを再印刷" in page
+    svg = client.get(f"/media/{medium.id}/label.svg")
+    assert svg.mimetype == "image/svg+xml" and medium.id in svg.get_data(as_text=True)
+    response = client.post("/labels", data={"csrf_token": csrf(client), "medium": medium.id, "scope": "selected", "layout": "ql-62"})
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert ledger.timeline(medium.id)[-1].kind == "label.printed"
+    assert Medium.get_by_id(medium.id).labels_printed == 1
+
+
+def test_labels_for_a_whole_search_result(client, cast):
+    wanted = [media.register(cast.worker, "KG26", "paper", f"原票{n}").id for n in range(3)]
+    media.register(cast.worker, "KG26", "usb", "別の媒体", encrypted=True, encryption="AES")
+    login(client, "sato")
+    response = client.post("/labels", data={"csrf_token": csrf(client), "scope": "search", "q": "原票", "layout": "a4-24"})
+    assert response.mimetype == "application/pdf"
+    assert all(Medium.get_by_id(medium_id).labels_printed == 1 for medium_id in wanted)
+    assert Medium.select().where(Medium.title == "別の媒体").get().labels_printed == 0
+
+
+def test_bad_label_requests_say_why_and_record_nothing(client, cast):
+    from tracker import ledger
+
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "sato")
+    before = ledger.head()
+    for form in ({"medium": medium.id, "layout": "no-such"}, {"medium": medium.id, "layout": "a4-24", "start": "99"}, {"layout": "a4-24"}):
+        response = client.post("/labels", data={"csrf_token": csrf(client), "scope": "selected", **form}, follow_redirects=True)
+        assert response.mimetype == "text/html" and "flash error" in response.get_data(as_text=True)
+    assert ledger.head() == before
+
+
+def test_municipality_cannot_print_labels(client, cast):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    login(client, "takahashi")
+    assert "ラベルを再印刷" not in client.get(f"/media/{medium.id}").get_data(as_text=True)
+    response = client.post("/labels", data={"csrf_token": csrf(client), "medium": medium.id, "scope": "selected"}, follow_redirects=True)
+    assert "flash error" in response.get_data(as_text=True)
+    assert Medium.get_by_id(medium.id).labels_printed == 0

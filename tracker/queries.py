@@ -51,6 +51,18 @@ class MediaFilter:
 
 
 def search_media(contracts: list[str], wanted: MediaFilter) -> tuple[list[Medium], int]:
+    query = _matching(contracts, wanted)
+    total = query.count()
+    page = max(1, wanted.page)
+    return list(query.order_by(Medium.id).paginate(page, PAGE_SIZE)), total
+
+
+def search_media_ids(contracts: list[str], wanted: MediaFilter) -> list[str]:
+    """Every match, not one page: for label sheets of a whole search result."""
+    return [medium_id for (medium_id,) in _matching(contracts, wanted).select(Medium.id).order_by(Medium.id).tuples()]
+
+
+def _matching(contracts: list[str], wanted: MediaFilter):
     query = Medium.select().where(Medium.contract.in_(contracts))
     if wanted.text:
         needle = f"%{wanted.text.strip()}%"
@@ -62,6 +74,4 @@ def search_media(contracts: list[str], wanted: MediaFilter) -> tuple[list[Medium
                           (Medium.contract, wanted.contract), (Medium.location, wanted.location)):
         if value:
             query = query.where(column == value)
-    total = query.count()
-    page = max(1, wanted.page)
-    return list(query.order_by(Medium.id).paginate(page, PAGE_SIZE)), total
+    return query

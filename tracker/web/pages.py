@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 
 from labels import payload as label_payload
+from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, Location, Medium, Pledge, User
-from tracker.workflows import access, media, people, places
+from tracker.workflows import access, labelling, media, people, places
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -45,6 +46,7 @@ def media_list():
         "media.html", media=found, total=total, wanted=wanted, page_size=queries.PAGE_SIZE,
         statuses=STATUSES, kinds=MEDIUM_KINDS,
         contracts=Contract.select().where(Contract.code.in_(contracts)), locations=Location.select().order_by(Location.code),
+        layouts=[preset for preset in presets.list_presets() if preset.kind == "sheet"],
     )
 
 
@@ -60,6 +62,7 @@ def medium_page(medium_id):
         actions=_allowed_actions(medium), storage=Location.select().where(Location.purpose == "storage", Location.active == True),  # noqa: E712
         work_places=Location.select().where(Location.purpose == "work", Location.active == True),  # noqa: E712
         label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
+        layouts=presets.list_presets(),
     )
 
 
@@ -119,7 +122,10 @@ def _allowed_actions(medium: Medium) -> set[str]:
         access.require_custody(g.user, medium.contract)
     except DomainError:
         return set()
-    return {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
+    moves = {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
+    if medium.status not in labelling.UNPRINTABLE:
+        moves.add("print_label")
+    return moves
 
 
 def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:
@@ -145,3 +151,33 @@ def pledge(contract_code):
             flash(message(error), "error")
     signed = Pledge.select().where((Pledge.user == g.user.login) & (Pledge.contract == contract.code)).order_by(Pledge.key)
     return render_template("pledge.html", contract=contract, text=people.pledge_text(), sha256=people.pledge_sha256(), signed=list(signed))
+
+
+@blueprint.route("/media/<medium_id>/label.svg")
+def medium_label_svg(medium_id):
+    """The label as it prints, for the medium's page (viewing records no print)."""
+    medium = media.get_medium(medium_id)
+    access.require_read(g.user, medium.contract)
+    settings = current_app.config["SETTINGS"]
+    content = labelling.medium_content(medium, settings)
+    return Response(render.render_svg(content, "ql-62"), mimetype="image/svg+xml")
+
+
+@blueprint.route("/labels", methods=["POST"])
+def download_labels():
+    """Labels for the ticked media, or for every medium of the current search: a PDF download."""
+    settings = current_app.config["SETTINGS"]
+    medium_ids = request.form.getlist("medium")
+    if request.form.get("scope") == "search":
+        wanted = queries.MediaFilter(text=request.form.get("q", ""), status=request.form.get("status", ""),
+                                     kind=request.form.get("kind", ""), contract=request.form.get("contract", ""),
+                                     location=request.form.get("location", ""))
+        medium_ids = queries.search_media_ids(access.readable_contracts(g.user), wanted)
+    try:
+        document = labelling.label_sheet(g.user, settings, medium_ids, layout=request.form.get("layout", "a4-24"),
+                                         start_position=request.form.get("start", 1, type=int))
+    except DomainError as error:
+        flash(message(error), "error")
+        return redirect(request.referrer or url_for("pages.media_list"))
+    return Response(document, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="labels.pdf"'})

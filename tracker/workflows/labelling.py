@@ -28,7 +28,7 @@ def label_sheet(
     found_places = [places.get_location(code) for code in dict.fromkeys(location_codes)]
     if not found_media and not found_places:
         raise InvalidInput("印刷するラベルがありません", "no labels to print")
-    contents = [_medium_content(medium, settings, barcode) for medium in found_media]
+    contents = [medium_content(medium, settings, barcode) for medium in found_media]
     contents += [design.location_label(place.code, settings.secret, settings.base_url, place.name, barcode=barcode) for place in found_places]
     try:
         document = sheets.render_pdf(contents, layout, start_position)
@@ -60,7 +60,7 @@ def all_printable_media(actor: User | None) -> list[str]:
     return [medium_id for (medium_id,) in query.tuples()]
 
 
-def _medium_content(medium: Medium, settings: Settings, barcode: bool) -> design.LabelContent:
+def medium_content(medium: Medium, settings: Settings, barcode: bool = False) -> design.LabelContent:
     kind_ja = vocabulary.MEDIUM_KINDS[medium.kind][0]
     return design.medium_label(medium.id, settings.secret, settings.base_url, medium.contract.title, kind_ja, barcode=barcode)
 
