@@ -80,10 +80,11 @@ def cast(database):
 
 
 @pytest.fixture
-def app(cast, settings):
+def app(cast, data_dir):
     from tracker.web import create_app
 
-    application = create_app(settings, {"TESTING": True})
+    # Loaded after the database fixture chose SQLite or PostgreSQL (through DATABASE_URL).
+    application = create_app(config.load(data_dir), {"TESTING": True})
     yield application
 
 

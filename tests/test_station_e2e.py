@@ -47,8 +47,8 @@ def usb_sticks(cast):
     return [media.register(cast.worker, "KG26", "usb", f"課税データ{n}", encrypted=True, encryption="AES").id for n in range(3)]
 
 
-def test_scan_video_stores_each_medium_once(cast, usb_sticks, settings, data_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def test_scan_video_stores_each_medium_once(cast, usb_sticks, settings, data_dir, tmp_path):
+    # The CLI finds the same database as the fixtures: the data folder, or DATABASE_URL.
     video = tmp_path / "cabinet.avi"
     texts = [location_url(cast.cabinet.code, settings.secret, settings.base_url)]
     texts += [medium_url(medium_id, settings.secret, settings.base_url) for medium_id in usb_sticks]
