@@ -36,7 +36,7 @@ def main() -> None:
         targets = [("SQLite (WAL)", settings.database_url)]
         if not arguments.skip_postgres:
             targets.append(("PostgreSQL", arguments.postgres))
-        print(f"| database | writers | events | seconds | events/s | verify |\n|---|---|---|---|---|---|")
+        print("| database | writers | events | seconds | events/s | verify |\n|---|---|---|---|---|---|")
         for name, url in targets:
             count, seconds, ok = run(url, arguments.events_per_writer)
             print(f"| {name} | {WRITERS} | {count} | {seconds:.2f} | {count / seconds:,.0f} | {'ok' if ok else 'FAILED'} |")

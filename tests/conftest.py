@@ -103,3 +103,21 @@ def csrf(client) -> str:
     client.get("/")
     with client.session_transaction() as session:
         return session["csrf_token"]
+
+
+def run_cli(*arguments):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    return CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
+
+
+@pytest.fixture
+def demo_dir(tmp_path, monkeypatch):
+    """A data folder seeded by `mediatrail demo` (30 media: two a4-24 sheets of labels)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder = tmp_path / "demo"
+    result = run_cli("--data", str(folder), "demo", "--no-serve", "--media", "30")
+    assert result.exit_code == 0, result.output
+    return folder

@@ -10,7 +10,6 @@ import pytest
 from labels import payload
 from tracker import ledger
 from tracker.models import ApiToken, Medium
-from tracker.timeutil import now_iso
 from tracker.workflows import media, tokens
 
 

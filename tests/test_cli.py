@@ -7,22 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from tracker.cli import EXIT_REFUSED, EXIT_TAMPERED, cli
-
-
-def run(*arguments):
-    return CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
+from conftest import run_cli as run
+from tracker.cli import EXIT_REFUSED, EXIT_TAMPERED
 
 
-@pytest.fixture
-def demo_dir(tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    folder = tmp_path / "demo"
-    result = run("--data", str(folder), "demo", "--no-serve", "--media", "25")
-    assert result.exit_code == 0, result.output
-    return folder
 
 
 def test_demo_then_verify_passes(demo_dir):

@@ -8,22 +8,12 @@ import sqlite3
 import subprocess
 
 import pytest
-from click.testing import CliRunner
 
 from tracker import db, ledger
-from tracker.cli import EXIT_REFUSED, cli
+from conftest import run_cli as run
+from tracker.cli import EXIT_REFUSED
 
 
-def run(*arguments):
-    return CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
-
-
-@pytest.fixture
-def demo_dir(tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    folder = tmp_path / "demo"
-    assert run("--data", str(folder), "demo", "--no-serve", "--media", "30").exit_code == 0
-    return folder
 
 
 def test_all_labels_round_trip_through_decode(demo_dir, tmp_path):

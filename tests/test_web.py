@@ -30,6 +30,7 @@ def test_login_page_is_public_and_wrong_password_refused(client):
     response = client.post("/login", data={"login": "sato", "password": "wrong-password"})
     assert response.status_code == 200
     assert "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
+    assert "wrong login or password" in response.get_data(as_text=True)
 
 
 def test_dashboard_in_japanese_then_english(client, cast):
@@ -39,7 +40,8 @@ def test_dashboard_in_japanese_then_english(client, cast):
     assert "ダッシュボード" in page and "受領後まだ保管されていない媒体" in page
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Dashboard" in page and "Received, not yet stored" in page
-    assert "Dashboard" in client.get("/media").get_data(as_text=True) or "Media" in client.get("/media").get_data(as_text=True)
+    assert "No media match" not in client.get("/media").get_data(as_text=True)
+    assert "Labels for ticked media" in client.get("/media").get_data(as_text=True)
 
 
 def test_media_search_and_filters(client, cast):
@@ -79,6 +81,7 @@ def test_post_without_csrf_token_is_refused_and_writes_nothing(client, cast):
     login(client, "sato")
     response = client.post(f"/media/{medium.id}/store", data={"location": cast.cabinet.code})
     assert response.status_code == 400
+    assert "the form expired" in response.get_data(as_text=True) and "有効期限" in response.get_data(as_text=True)
     assert Medium.get_by_id(medium.id).status == "received"
 
 

@@ -74,11 +74,3 @@ def wareki(day: date | datetime | str) -> str:
             year_text = "元" if year == 1 else str(year)
             return f"{era}{year_text}年{day.month}月{day.day}日"
     raise ValueError(f"date before the Showa era: {day}")
-
-
-def parse_local(text: str) -> datetime:
-    """A date or date-time typed by a person in Japan (``2026-11-25`` or ``2026-11-25T10:30``)."""
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=JST)
-    return moment

@@ -69,7 +69,7 @@ def _not_found(_error):
     if request.path.startswith("/api/"):
         return jsonify({"error": "not_found", "message_ja": "そのURLはありません", "message_en": "no such URL"}), 404
     g.setdefault("lang", "ja")
-    return render_template("error.html", text=i18n.translate("ページが見つかりません", "page not found")), 404
+    return render_template("error.html", text=i18n.both("ページが見つかりません", "page not found")), 404
 
 
 def _session_key(settings: Settings) -> bytes:

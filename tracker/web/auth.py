@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
 from tracker.models import User
-from tracker.web.i18n import translate
+from tracker.errors import InvalidInput
+from tracker.web.i18n import both
 
 blueprint = Blueprint("auth", __name__)
 
@@ -24,7 +25,7 @@ def load_user():
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
     if request.method == "POST" and not _csrf_matches(request.form.get("csrf_token")):
-        abort(400, translate("フォームの有効期限が切れました。もう一度操作してください", "the form expired; please try again"))
+        raise InvalidInput("フォームの有効期限が切れました。もう一度操作してください", "the form expired; please try again")
     return None
 
 
@@ -39,7 +40,7 @@ def login():
             if language:
                 session["lang"] = language
             return redirect(_safe_next(request.args.get("next")))
-        flash(translate("ログインIDまたはパスワードが違います", "wrong login or password"), "error")
+        flash(both("ログインIDまたはパスワードが違います", "wrong login or password"), "error")
     return render_template("login.html")
 
 

@@ -28,6 +28,10 @@ def pick(pair: tuple[str, str]) -> str:
 
 def message(error) -> str:
     """A refusal in the reader's language, with the other language after it for the record."""
+    return both(error.message_ja, error.message_en)
+
+
+def both(japanese: str, english: str) -> str:
     if getattr(g, "lang", "ja") == "en":
-        return f"{error.message_en} / {error.message_ja}"
-    return f"{error.message_ja} / {error.message_en}"
+        return f"{english} / {japanese}"
+    return f"{japanese} / {english}"

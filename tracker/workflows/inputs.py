@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker.errors import InvalidInput
+from labels import ids
+from tracker.errors import InvalidInput, NotFound
 
 
 def require_text(value: str | None, label_ja: str, label_en: str, max_length: int = 500) -> str:
@@ -31,6 +32,18 @@ def parse_count(value, label_ja: str, label_en: str, minimum: int = 0, maximum: 
     if not minimum <= number <= maximum:
         raise InvalidInput(f"{label_ja}は{minimum}〜{maximum}にしてください", f"{label_en} must be between {minimum} and {maximum}")
     return number
+
+
+def find_by_id(model, text: str, what_ja: str, what_en: str):
+    """The row whose labelled ID is ``text`` (typed IDs normalised), or NotFound saying why."""
+    try:
+        canonical = ids.parse_id(text)
+    except ids.InvalidId as error:
+        raise NotFound(error.message_ja, error.message_en) from error
+    found = model.get_or_none(model._meta.primary_key == canonical)
+    if found is None:
+        raise NotFound(f"{what_ja} {canonical} は登録されていません", f"no {what_en} {canonical}")
+    return found
 
 
 def parse_choice(value: str, choices: tuple[str, ...], label_ja: str, label_en: str) -> str:

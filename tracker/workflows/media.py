@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from labels import ids
 from tracker import db, ledger, vocabulary
-from tracker.errors import InvalidInput, NotFound, WrongState
+from tracker.errors import InvalidInput, WrongState
 from tracker.models import MEDIUM_KINDS, Medium, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, places
@@ -107,14 +107,7 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
 
 
 def get_medium(medium_id: str) -> Medium:
-    try:
-        canonical = ids.parse_id(medium_id)
-    except ids.InvalidId as error:
-        raise NotFound(error.message_ja, error.message_en) from error
-    medium = Medium.get_or_none(Medium.id == canonical)
-    if medium is None:
-        raise NotFound(f"媒体 {canonical} は登録されていません", f"no medium {canonical}")
-    return medium
+    return inputs.find_by_id(Medium, medium_id, "媒体", "medium")
 
 
 def _require_status(medium_id: str, move: str) -> Medium:

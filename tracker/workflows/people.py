@@ -46,8 +46,7 @@ def create_user(
             f"ログインID「{login}」は英小文字・数字・._- の2〜64文字にしてください",
             f"login {login!r} must be 2-64 lower-case letters, digits or ._-",
         )
-    if role not in ROLES:
-        raise InvalidInput(f"役割「{role}」は {', '.join(ROLES)} のいずれかです", f"role must be one of {', '.join(ROLES)}")
+    inputs.parse_choice(role, ROLES, "役割", "role")
     inputs.require_text(name, "氏名", "name")
     password_hash = _hash_password(password)
     with db.writing():
@@ -123,8 +122,7 @@ def add_to_roster(actor: User | None, contract_code: str, login: str, role: str 
     """Admins appoint the responsible person; the responsible person adds workers."""
     contract = access.get_contract(contract_code)
     person = access.get_user(login)
-    if role not in CONTRACT_ROLES:
-        raise InvalidInput(f"名簿の役割は {' / '.join(CONTRACT_ROLES)} です", f"roster role must be one of {', '.join(CONTRACT_ROLES)}")
+    inputs.parse_choice(role, CONTRACT_ROLES, "名簿の役割", "roster role")
     if person.role != "contractor":
         raise InvalidInput(
             f"{person.name} さんは受託者の職員ではないため名簿に登録できません",

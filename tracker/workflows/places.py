@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from labels import ids
 from tracker import db, ledger
-from tracker.errors import NotAllowed, NotFound
+from tracker.errors import NotAllowed
 from tracker.models import LOCATION_KINDS, LOCATION_PURPOSES, Location, RosterEntry, User
 from tracker.workflows import access, inputs
 
@@ -42,14 +42,7 @@ def create_location(
 
 
 def get_location(code: str) -> Location:
-    try:
-        canonical = ids.parse_id(code)
-    except ids.InvalidId as error:
-        raise NotFound(error.message_ja, error.message_en) from error
-    location = Location.get_or_none(Location.code == canonical)
-    if location is None:
-        raise NotFound(f"保管場所 {canonical} は登録されていません", f"no location {canonical}")
-    return location
+    return inputs.find_by_id(Location, code, "保管場所", "location")
 
 
 def _require_place_manager(actor: User) -> None:
