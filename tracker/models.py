@@ -165,8 +165,11 @@ class Attachment(BaseModel):
 
 MEDIUM_KINDS = ("paper", "usb", "hdd", "ssd", "optical", "tape", "other")
 ELECTRONIC_KINDS = ("usb", "hdd", "ssd", "optical", "tape")
-STATUSES = ("received", "stored", "in_use", "in_transit", "returned", "destroyed", "lost")
+# "expected": on a handover list, label printed, not yet handed over; "not_received": on the
+# list but never handed over (closed at the handover's confirmation). Neither counts as received.
+STATUSES = ("expected", "received", "stored", "in_use", "in_transit", "returned", "destroyed", "lost", "not_received")
 HELD_STATUSES = ("received", "stored", "in_use", "in_transit", "lost")
+NEVER_RECEIVED_STATUSES = ("expected", "not_received")
 
 
 class Medium(BaseModel):
@@ -204,6 +207,134 @@ class Medium(BaseModel):
     @property
     def is_electronic(self) -> bool:
         return self.kind in ELECTRONIC_KINDS
+
+
+# ---- projection: custody papers ----------------------------------------------------------------
+
+HANDOVER_DIRECTIONS = ("receive", "return")
+# open: items being scanned; signed: the contractor signed, waiting for the city; confirmed: both.
+HANDOVER_STATUSES = ("open", "signed", "confirmed")
+
+
+class Handover(BaseModel):
+    """One handover between the city and the contractor: receiving (預り証, Art. 16) or return
+    (返還受領書, Art. 17(1)). Its number is the receipt number printed on the paper."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-H0001
+    contract = peewee.ForeignKeyField(Contract, backref="handovers")
+    direction = peewee.CharField(choices=[(d, d) for d in HANDOVER_DIRECTIONS])
+    status = peewee.CharField(choices=[(s, s) for s in HANDOVER_STATUSES])
+    handover_at = peewee.CharField()  # date and time designated by the city, UTC ISO
+    place = peewee.CharField()
+    means = peewee.CharField()  # e.g. 手渡し（施錠ケース）
+    city_official = peewee.CharField()  # name of who releases (or receives) for the city
+    storage_plan = peewee.CharField(default="")  # 保管予定場所
+    disposition_plan = peewee.CharField(default="")  # 返還・廃棄の予定
+    list_name = peewee.CharField(default="")  # the imported handover list's file name
+    list_sha256 = peewee.CharField(default="")
+    created_by = peewee.CharField()
+    created_at = peewee.CharField()
+    signed_by = peewee.CharField(null=True)  # contractor side
+    signed_at = peewee.CharField(null=True)
+    confirmed_by = peewee.CharField(null=True)  # city side: a municipality login
+    confirmed_at = peewee.CharField(null=True)
+
+    ledger_fields = (
+        "contract", "direction", "status", "handover_at", "place", "means", "city_official",
+        "storage_plan", "disposition_plan", "list_name", "list_sha256", "created_by", "created_at",
+        "signed_by", "signed_at", "confirmed_by", "confirmed_at",
+    )
+
+
+class HandoverItem(BaseModel):
+    """A medium in a handover: on the city's list (``line``) and/or scanned at the handover."""
+
+    key = peewee.CharField(primary_key=True)  # "<handover>/<medium>"
+    handover = peewee.ForeignKeyField(Handover, backref="items")
+    medium = peewee.ForeignKeyField(Medium, backref="handover_items")
+    line = peewee.IntegerField(null=True)  # line of the imported list; null when not on it
+    scanned_at = peewee.CharField(null=True)
+    scanned_by = peewee.CharField(null=True)
+
+    ledger_fields = ("handover", "medium", "line", "scanned_at", "scanned_by")
+
+    @property
+    def listed(self) -> bool:
+        return self.line is not None
+
+
+TRANSFER_STATUSES = ("preparing", "departed", "arrived")
+
+
+class Transfer(BaseModel):
+    """Transport of media between sites (移送, Art. 7(4)): custodians, means, route, seal."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-T0001
+    contract = peewee.ForeignKeyField(Contract, backref="transfers")
+    status = peewee.CharField(choices=[(s, s) for s in TRANSFER_STATUSES])
+    purpose = peewee.CharField()
+    approval_reference = peewee.CharField(default="")  # the city's approval, where needed
+    origin = peewee.CharField()  # 発送元
+    destination = peewee.ForeignKeyField(Location, backref="incoming_transfers")  # storage place on arrival
+    means = peewee.CharField()
+    route = peewee.CharField(default="")
+    custodians = JSONField(default=list)  # names of the people carrying
+    seal_number = peewee.CharField(default="")
+    locked_case = peewee.BooleanField(default=True)
+    created_by = peewee.CharField()
+    created_at = peewee.CharField()
+    departed_by = peewee.CharField(null=True)
+    departed_at = peewee.CharField(null=True)
+    arrived_by = peewee.CharField(null=True)
+    arrived_at = peewee.CharField(null=True)
+    seal_intact = peewee.BooleanField(null=True)
+    exceptions = peewee.TextField(default="")
+
+    ledger_fields = (
+        "contract", "status", "purpose", "approval_reference", "origin", "destination", "means",
+        "route", "custodians", "seal_number", "locked_case", "created_by", "created_at",
+        "departed_by", "departed_at", "arrived_by", "arrived_at", "seal_intact", "exceptions",
+    )
+
+
+class TransferItem(BaseModel):
+    """A medium scanned at departure and/or arrival of a transfer."""
+
+    key = peewee.CharField(primary_key=True)  # "<transfer>/<medium>"
+    transfer = peewee.ForeignKeyField(Transfer, backref="items")
+    medium = peewee.ForeignKeyField(Medium, backref="transfer_items")
+    sent_at = peewee.CharField(null=True)  # null: scanned at arrival but never sent
+    sent_by = peewee.CharField(null=True)
+    arrived_at = peewee.CharField(null=True)
+    arrived_by = peewee.CharField(null=True)
+
+    ledger_fields = ("transfer", "medium", "sent_at", "sent_by", "arrived_at", "arrived_by")
+
+
+APPROVAL_STATUSES = ("requested", "approved", "rejected", "used")
+
+
+class CopyRequest(BaseModel):
+    """A request to copy a medium and the city's decision on it (Art. 5, 7(3))."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-C0001, also the approval number
+    contract = peewee.ForeignKeyField(Contract, backref="copy_requests")
+    medium = peewee.ForeignKeyField(Medium, backref="copy_requests")
+    copies = peewee.IntegerField()
+    copy_kind = peewee.CharField()  # the kind of medium the copy is made on
+    purpose = peewee.CharField()
+    status = peewee.CharField(choices=[(s, s) for s in APPROVAL_STATUSES])
+    requested_by = peewee.CharField()
+    requested_at = peewee.CharField()
+    decided_by = peewee.CharField(null=True)
+    decided_at = peewee.CharField(null=True)
+    decision_note = peewee.CharField(default="")  # conditions or the reason for a rejection
+    copies_made = peewee.IntegerField(default=0)
+
+    ledger_fields = (
+        "contract", "medium", "copies", "copy_kind", "purpose", "status", "requested_by",
+        "requested_at", "decided_by", "decided_at", "decision_note", "copies_made",
+    )
 
 
 # ---- the ledger --------------------------------------------------------------------------------
@@ -269,7 +400,10 @@ class Meta(BaseModel):
 
 
 # Order matters: a row may refer only to rows of tables earlier in this list.
-PROJECTED_MODELS = (User, Contract, Location, RosterEntry, Pledge, Attachment, Medium)
+PROJECTED_MODELS = (
+    User, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
+    Handover, HandoverItem, Transfer, TransferItem, CopyRequest,
+)
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)
 SCHEMA_VERSION = "1"
