@@ -61,6 +61,7 @@ class RemoteSink:
             "code": scan.text,
             "action": scan.action,
             "location": scan.location_context,
+            "context": scan.context,
             "scanned_at": scan.scanned_at,
         }
         if self.pending():

@@ -55,6 +55,7 @@ class Scan:
     reason: str | None
     action: str
     location_context: str | None
+    context: str | None = None  # the handover or transfer number the station works on
     scanned_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
     idempotency_key: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -78,24 +79,30 @@ class Sink(Protocol):
 
 @dataclass(frozen=True)
 class Action:
-    """A station mode. ``needs_location``: media are acted on at the last location scanned."""
+    """A station mode. ``needs_location``: media are acted on at the last location scanned;
+    ``needs_paper``: the station works on one paper (a handover or transfer number) given at start."""
 
     name: str
     needs_location: bool = False
     label_ja: str = ""
+    needs_paper: str = ""
 
 
 ACTIONS: dict[str, Action] = {}
 
 
-def register_action(name: str, needs_location: bool = False, label_ja: str = "") -> Action:
-    """Make ``name`` available to stations (receive, check, transfer... are added this way)."""
-    ACTIONS[name] = Action(name, needs_location, label_ja or name)
+def register_action(name: str, needs_location: bool = False, label_ja: str = "", needs_paper: str = "") -> Action:
+    """Make ``name`` available to stations (check, destroy... are added this way)."""
+    ACTIONS[name] = Action(name, needs_location, label_ja or name, needs_paper)
     return ACTIONS[name]
 
 
 register_action("lookup", label_ja="照会")
 register_action("store", needs_location=True, label_ja="保管")
+register_action("receive", label_ja="受領", needs_paper="handover")
+register_action("return", label_ja="返還", needs_paper="handover")
+register_action("send", label_ja="移送の発送", needs_paper="transfer")
+register_action("arrive", label_ja="移送の到着", needs_paper="transfer")
 
 
 @dataclass
@@ -135,6 +142,7 @@ class Station:
         secret: bytes,
         action: str = "lookup",
         *,
+        context: str | None = None,
         known: Known | None = None,
         formats=("qr",),
         repeat_seconds: float = REPEAT_SECONDS,
@@ -147,6 +155,9 @@ class Station:
         self.sink = sink
         self.secret = secret
         self.action = ACTIONS[action]
+        if self.action.needs_paper and not context:
+            raise ValueError(f"action {action!r} needs the {self.action.needs_paper} number it works on")
+        self.context = context
         self.known = known
         self.formats = formats
         self.repeat_seconds = repeat_seconds
@@ -214,7 +225,7 @@ class Station:
         scan = Scan(
             text=hit.text, format=hit.format, medium=resolved["medium"], location=resolved["location"],
             valid=True, reason=resolved["reason"], action=self.action.name,
-            location_context=self.location_context,
+            location_context=self.location_context, context=self.context,
         )
         self._drain()
         outcome = self._record(scan)

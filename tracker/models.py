@@ -253,10 +253,11 @@ class HandoverItem(BaseModel):
     handover = peewee.ForeignKeyField(Handover, backref="items")
     medium = peewee.ForeignKeyField(Medium, backref="handover_items")
     line = peewee.IntegerField(null=True)  # line of the imported list; null when not on it
+    reference = peewee.CharField(default="")  # the city's own number for the item, from its list
     scanned_at = peewee.CharField(null=True)
     scanned_by = peewee.CharField(null=True)
 
-    ledger_fields = ("handover", "medium", "line", "scanned_at", "scanned_by")
+    ledger_fields = ("handover", "medium", "line", "reference", "scanned_at", "scanned_by")
 
     @property
     def listed(self) -> bool:
@@ -400,9 +401,26 @@ class Meta(BaseModel):
 
 
 # Order matters: a row may refer only to rows of tables earlier in this list.
+class Document(BaseModel):
+    """A PDF as issued: its serial never reused, the ledger head it was made from, and its bytes
+    kept as an attachment (so ``verify()`` re-hashes it and the same file can be downloaded again)."""
+
+    serial = peewee.CharField(primary_key=True)  # KG26-D00001
+    contract = peewee.ForeignKeyField(Contract, backref="documents")
+    kind = peewee.CharField()  # see vocabulary.DOCUMENTS
+    subject = peewee.CharField(default="")  # the handover, transfer... number it is about
+    head_seq = peewee.IntegerField()
+    head_hash = peewee.CharField(max_length=64)
+    attachment = peewee.ForeignKeyField(Attachment)
+    issued_by = peewee.CharField()
+    issued_at = peewee.CharField()
+
+    ledger_fields = ("contract", "kind", "subject", "head_seq", "head_hash", "attachment", "issued_by", "issued_at")
+
+
 PROJECTED_MODELS = (
     User, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
-    Handover, HandoverItem, Transfer, TransferItem, CopyRequest,
+    Handover, HandoverItem, Transfer, TransferItem, CopyRequest, Document,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)

@@ -11,6 +11,7 @@ MEDIUM_KINDS = {
 }
 
 STATUSES = {
+    "expected": ("受領予定", "expected"),
     "received": ("受領済", "received"),
     "stored": ("保管中", "stored"),
     "in_use": ("使用中", "in use"),
@@ -18,6 +19,7 @@ STATUSES = {
     "returned": ("返還済", "returned"),
     "destroyed": ("廃棄済", "destroyed"),
     "lost": ("所在不明", "missing"),
+    "not_received": ("未受領", "not received"),
 }
 
 EVENTS = {

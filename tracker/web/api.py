@@ -82,7 +82,7 @@ def scan():
     body = _json_body()
     status, answer = scans.record(
         g.user, _field(body, "idempotency_key"), _field(body, "code"), body.get("action", "lookup"),
-        body.get("location"), current_app.config["SETTINGS"].secret,
+        body.get("context") or body.get("location"), current_app.config["SETTINGS"].secret,
     )
     return jsonify(answer), status
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from labels import ids
 from tracker.errors import InvalidInput, NotFound
+from tracker.timeutil import JST, to_iso
 
 
 def require_text(value: str | None, label_ja: str, label_en: str, max_length: int = 500) -> str:
@@ -50,3 +51,21 @@ def parse_choice(value: str, choices: tuple[str, ...], label_ja: str, label_en: 
     if value not in choices:
         raise InvalidInput(f"{label_ja}「{value}」は {' / '.join(choices)} のいずれかです", f"{label_en} {value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def next_number(model, contract_code: str, letter: str, digits: int = 4) -> str:
+    """The next paper number of a contract, e.g. ``KG26-H0003``; never reused, since rows of the
+    projection are never deleted. Call inside ``db.writing()``."""
+    prefix = f"{contract_code}-{letter}"
+    taken = model.select().where(model._meta.primary_key.startswith(prefix)).count()
+    return f"{prefix}{taken + 1:0{digits}d}"
+
+
+def parse_local_time(value: str, label_ja: str, label_en: str) -> str:
+    """A date and time typed in Japan (``2026-11-25T14:00`` or ``2026-11-25 14:00``) as UTC ISO."""
+    try:
+        moment = datetime.fromisoformat((value or "").strip().replace(" ", "T"))
+    except ValueError as error:
+        raise InvalidInput(f"{label_ja}「{value}」は YYYY-MM-DD HH:MM 形式で入力してください",
+                           f"{label_en} {value!r} must be YYYY-MM-DD HH:MM") from error
+    return to_iso(moment if moment.tzinfo else moment.replace(tzinfo=JST))

@@ -25,7 +25,39 @@ def register(
     kind: str,
     title: str,
     *,
-    pi_items: list[str] | None = None,
+    location: str | None = None,
+    event_kind: str = "medium.registered",
+    event_data: dict | None = None,
+    **details,
+) -> Medium:
+    """Take a medium into custody under a new ID; stored at ``location`` if one is given.
+
+    ``details`` are the medium's descriptive fields (see ``new_medium_row``).
+    """
+    contract = access.get_contract(contract_code)
+    access.require_custody(actor, contract)
+    place = places.get_location(location) if location else None
+    row = new_medium_row(
+        contract.code, kind, title, status="stored" if place else "received",
+        location=place.code if place else None, custodian=None if place else actor.login, **details,
+    )
+    with db.writing():
+        (medium_id,) = next_medium_ids(contract.code, 1)
+        ledger.append(event_kind, actor.login, contract=contract.code, data=event_data or {},
+                      changes={"medium": {medium_id: row}})
+    return Medium.get_by_id(medium_id)
+
+
+def new_medium_row(
+    contract_code: str,
+    kind: str,
+    title: str,
+    *,
+    status: str,
+    location: str | None = None,
+    custodian: str | None = None,
+    parent: str | None = None,
+    pi_items: list[str] | tuple[str, ...] | None = None,
     record_count: int = 0,
     quantity: int = 1,
     description: str = "",
@@ -35,40 +67,31 @@ def register(
     encrypted: bool = False,
     encryption: str = "",
     seal_number: str = "",
-    location: str | None = None,
-    event_kind: str = "medium.registered",
-    event_data: dict | None = None,
-) -> Medium:
-    """Take a medium into custody under a new ID; stored at ``location`` if one is given."""
-    contract = access.get_contract(contract_code)
-    access.require_custody(actor, contract)
+) -> dict:
+    """A new medium's ledger row, checked: one place for every way media come in (by hand, from a
+    handover list, as an approved copy)."""
     inputs.parse_choice(kind, MEDIUM_KINDS, "媒体の種類", "medium kind")
     title = inputs.require_text(title, "名称", "title", max_length=200)
     record_count = inputs.parse_count(record_count, "件数", "number of records")
     quantity = inputs.parse_count(quantity, "数量", "quantity", minimum=1)
-    if encrypted and not encryption.strip():
+    if encrypted and not (encryption or "").strip():
         raise InvalidInput("暗号化の方式を入力してください", "say how the medium is encrypted")
-    place = places.get_location(location) if location else None
-    with db.writing():
-        medium_id = ids.format_id(contract.code, Medium.select().where(Medium.contract == contract.code).count() + 1)
-        now = now_iso()
-        ledger.append(
-            event_kind,
-            actor.login,
-            contract=contract.code,
-            data=event_data or {},
-            changes={"medium": {medium_id: {
-                "contract": contract.code, "kind": kind, "title": title, "description": description,
-                "pi_items": [item.strip() for item in (pi_items or []) if item.strip()],
-                "record_count": record_count, "quantity": quantity, "manufacturer": manufacturer,
-                "model": model, "serial_number": serial_number, "encrypted": bool(encrypted),
-                "encryption": encryption, "seal_number": seal_number, "parent": None,
-                "status": "stored" if place else "received", "location": place.code if place else None,
-                "custodian": None if place else actor.login, "purpose": "", "due_back": None,
-                "registered_at": now, "updated_at": now, "labels_printed": 0,
-            }}},
-        )
-    return Medium.get_by_id(medium_id)
+    now = now_iso()
+    return {
+        "contract": contract_code, "kind": kind, "title": title, "description": description,
+        "pi_items": [item.strip() for item in (pi_items or []) if item.strip()],
+        "record_count": record_count, "quantity": quantity, "manufacturer": manufacturer,
+        "model": model, "serial_number": serial_number, "encrypted": bool(encrypted),
+        "encryption": encryption, "seal_number": seal_number, "parent": parent,
+        "status": status, "location": location, "custodian": custodian, "purpose": "", "due_back": None,
+        "registered_at": now, "updated_at": now, "labels_printed": 0,
+    }
+
+
+def next_medium_ids(contract_code: str, count: int) -> list[str]:
+    """The next ``count`` IDs of a contract. Call inside ``db.writing()`` so no one else takes them."""
+    taken = Medium.select().where(Medium.contract == contract_code).count()
+    return [ids.format_id(contract_code, taken + offset) for offset in range(1, count + 1)]
 
 
 def store(actor: User, medium_id: str, location_code: str) -> Medium:
@@ -113,13 +136,32 @@ def get_medium(medium_id: str) -> Medium:
 def _require_status(medium_id: str, move: str) -> Medium:
     """Re-read inside the write lock, so two people cannot both move the same medium."""
     medium = get_medium(medium_id)
-    if medium.status not in MOVABLE_FROM[move]:
-        name_ja, name_en = vocabulary.STATUSES[medium.status]
-        raise WrongState(
-            f"{medium.id} は現在「{name_ja}」のため、この操作はできません",
-            f"{medium.id} is currently {name_en}; this move is not possible",
-        )
+    require_status(medium, MOVABLE_FROM[move])
     return medium
+
+
+# Why a medium in this status cannot be moved, beyond its name: what to do instead.
+_STATUS_HINTS = {
+    "expected": ("まだ市から引き渡されていません（受領の読み取りが先です）", "it has not been handed over by the city yet (scan it at the handover first)"),
+    "not_received": ("市から引き渡されませんでした", "it was never handed over by the city"),
+    "in_transit": ("移送中です。到着先で到着の読み取りをしてください", "it is on a transfer; scan it at arrival first"),
+    "returned": ("市に返還済みです", "it was returned to the city"),
+    "destroyed": ("廃棄済みです", "it was destroyed"),
+    "lost": ("所在不明として記録されています", "it is recorded as missing"),
+}
+
+
+def require_status(medium: Medium, allowed: tuple[str, ...]) -> None:
+    """Refuse, saying the medium's status and why it matters, unless it is one of ``allowed``."""
+    if medium.status in allowed:
+        return
+    name_ja, name_en = vocabulary.STATUSES[medium.status]
+    hint_ja, hint_en = _STATUS_HINTS.get(medium.status, ("", ""))
+    raise WrongState(
+        f"{medium.id} は現在「{name_ja}」のため、この操作はできません" + (f"：{hint_ja}" if hint_ja else ""),
+        f"{medium.id} is currently {name_en}; this is not possible" + (f": {hint_en}" if hint_en else ""),
+        id=medium.id, status=medium.status,
+    )
 
 
 def _move(actor: User, medium: Medium, kind: str, data: dict, **state) -> Medium:

@@ -15,13 +15,18 @@ from tracker import db
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Location, Medium, ScanReceipt, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, media, places
+from tracker.workflows import access, handovers, inputs, media, places, transfers
 
-ACTIONS = ("lookup", "store")
+ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive")
 
 
-def record(actor: User, idempotency_key: str, code: str, action: str, location: str | None, secret: bytes) -> tuple[int, dict]:
-    """Act on one scanned code; returns (HTTP-like status, answer) and never acts twice per key."""
+def record(actor: User, idempotency_key: str, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
+    """Act on one scanned code; returns (HTTP-like status, answer) and never acts twice per key.
+
+    ``context`` is what the action works in: the storage place for ``store`` (its label scanned
+    first), the handover number for ``receive`` / ``return``, the transfer number for
+    ``send`` / ``arrive``.
+    """
     key = inputs.require_text(idempotency_key, "冪等キー", "idempotency_key", max_length=80)
     inputs.parse_choice(action, ACTIONS, "操作", "action")
     earlier = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == key)
@@ -32,7 +37,7 @@ def record(actor: User, idempotency_key: str, code: str, action: str, location: 
         if earlier:
             return earlier.status, {**json.loads(earlier.response), "replayed": True}
         try:
-            status, answer = 200, _act(actor, code, action, location, secret)
+            status, answer = 200, _act(actor, code, action, context, secret)
         except DomainError as error:
             status, answer = error.status, {"ok": False, **error.as_dict()}
         ScanReceipt.create(idempotency_key=key, user=actor.login, status=status,
@@ -48,7 +53,17 @@ def identify(code: str, secret: bytes) -> label_payload.Payload:
     return parsed
 
 
-def _act(actor: User, code: str, action: str, location: str | None, secret: bytes) -> dict:
+# What to give first, per action, when the scan arrives without its context.
+_CONTEXT_MISSING = {
+    "store": ("先に保管場所のラベルを読み取ってください", "scan the storage location's label first"),
+    "receive": ("引渡し番号（例: KG26-H0001）を指定してください", "give the handover number (e.g. KG26-H0001)"),
+    "return": ("返還の引渡し番号（例: KG26-H0002）を指定してください", "give the return handover's number (e.g. KG26-H0002)"),
+    "send": ("移送番号（例: KG26-T0001）を指定してください", "give the transfer number (e.g. KG26-T0001)"),
+    "arrive": ("移送番号（例: KG26-T0001）を指定してください", "give the transfer number (e.g. KG26-T0001)"),
+}
+
+
+def _act(actor: User, code: str, action: str, context: str | None, secret: bytes) -> dict:
     parsed = identify(code, secret)
     if parsed.kind == label_payload.KIND_LOCATION:
         return {"ok": True, "location": _location_summary(parsed.location),
@@ -56,14 +71,27 @@ def _act(actor: User, code: str, action: str, location: str | None, secret: byte
     medium = media.get_medium(parsed.medium)
     if action == "lookup":
         access.require_read(actor, medium.contract)
-        return {"ok": True, "medium": medium_summary(medium), "message_ja": f"{medium.id} {medium.title}",
-                "message_en": f"{medium.id} {medium.title}"}
-    if not location:
-        raise InvalidInput("先に保管場所のラベルを読み取ってください", "scan the storage location's label first")
-    stored = media.store(actor, medium.id, location)
-    place = stored.location
-    return {"ok": True, "medium": medium_summary(stored), "message_ja": f"{stored.id} を {place.name} に保管しました",
-            "message_en": f"{stored.id} stored in {place.name}"}
+        return _answer(medium, f"{medium.id} {medium.title}", f"{medium.id} {medium.title}")
+    if not context:
+        raise InvalidInput(*_CONTEXT_MISSING[action])
+    if action == "store":
+        stored = media.store(actor, medium.id, context)
+        place = stored.location
+        return _answer(stored, f"{stored.id} を {place.name} に保管しました", f"{stored.id} stored in {place.name}")
+    if action in ("receive", "return"):
+        handover = handovers.get_handover(context)
+        if handover.direction != action:
+            raise InvalidInput(f"{handover.number} は{handovers.DIRECTIONS[handover.direction][0]}の引渡しです",
+                               f"{handover.number} is a {handovers.DIRECTIONS[handover.direction][1]} handover")
+        result = handovers.scan(actor, handover.number, medium.id)
+        return _answer(result.item.medium, *result.message, duplicate=not result.fresh, listed=result.item.listed)
+    move = transfers.scan_out if action == "send" else transfers.scan_in
+    result = move(actor, context, medium.id)
+    return _answer(Medium.get_by_id(medium.id), *result.message, duplicate=not result.fresh, unexpected=result.unexpected)
+
+
+def _answer(medium, message_ja: str, message_en: str, **flags) -> dict:
+    return {"ok": True, "medium": medium_summary(medium), "message_ja": message_ja, "message_en": message_en, **flags}
 
 
 def medium_summary(medium) -> dict:
@@ -88,7 +116,8 @@ class LocalSink:
         self.secret = secret
 
     def record(self, scan: Scan) -> Outcome:
-        status, answer = record(self.actor, scan.idempotency_key, scan.text, scan.action, scan.location_context, self.secret)
+        context = scan.location_context if scan.action == "store" else scan.context
+        status, answer = record(self.actor, scan.idempotency_key, scan.text, scan.action, context, self.secret)
         return Outcome(ok=status < 400, message_ja=answer.get("message_ja", ""), message_en=answer.get("message_en", ""))
 
 

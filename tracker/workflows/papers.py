@@ -1,0 +1,78 @@
+"""Issuing a PDF: a serial never reused, the ledger head it was made from, and its exact bytes
+kept as an attachment, all recorded by one ``document.issued`` event.
+
+The PDF is rendered inside the write lock from rows the ledger has already written, so what it
+prints is what the ledger held at the head it names. Downloading it again returns the stored
+bytes, so the paper a city official holds and the file here stay identical; ``verify()`` re-hashes
+the file with every other attachment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from tracker import db, ledger
+from tracker.documents.paper import Issue
+from tracker.errors import NotFound
+from tracker.models import Document, User
+from tracker.timeutil import now_iso
+from tracker.workflows import access, attachments, inputs
+
+
+def issue(
+    actor: User,
+    settings,
+    contract_code: str,
+    kind: str,
+    subject: str,
+    render: Callable[[Issue], bytes],
+    media: Iterable[str] = (),
+    issuer: User | None = None,
+) -> Document:
+    """Render, store and record one paper. ``issuer``: the person printed as issuing it, when not
+    the one whose action issued it (a 預り証 is the contractor's, though the city's confirmation
+    triggers it)."""
+    with db.writing():
+        head_seq, head_hash = ledger.head()
+        serial = inputs.next_number(Document, contract_code, "D", digits=5)
+        paper = Issue(
+            serial=serial, head_seq=head_seq, head_hash=head_hash, verify_url=verify_url(settings, serial),
+            issued_at=now_iso(), issued_by=(issuer or actor).name,
+        )
+        content = render(paper)
+        sha256, changes = attachments.store(settings.attachments_dir, content, "application/pdf", f"{serial}.pdf")
+        changes["document"] = {serial: {
+            "contract": contract_code, "kind": kind, "subject": subject, "head_seq": head_seq,
+            "head_hash": head_hash, "attachment": sha256, "issued_by": actor.login, "issued_at": paper.issued_at,
+        }}
+        ledger.append("document.issued", actor.login, contract=contract_code,
+                      data={"serial": serial, "kind": kind, "subject": subject, "sha256": sha256},
+                      changes=changes, media=media)
+    return Document.get_by_id(serial)
+
+
+def preview(settings, render: Callable[[Issue], bytes]) -> bytes:
+    """The paper as it would print now, for checking before it is issued: no serial, nothing recorded."""
+    head_seq, head_hash = ledger.head()
+    return render(Issue(serial="（未発行 / preview）", head_seq=head_seq, head_hash=head_hash,
+                        verify_url=settings.base_url, issued_at=now_iso(), issued_by=""))
+
+
+def verify_url(settings, serial: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/d/{serial}"
+
+
+def get_document(actor: User, serial: str) -> Document:
+    document = Document.get_or_none(Document.serial == (serial or "").strip().upper())
+    if document is None:
+        raise NotFound(f"文書番号 {serial} の文書は発行されていません", f"no document numbered {serial}")
+    access.require_read(actor, document.contract)
+    return document
+
+
+def latest(kind: str, subject: str) -> Document | None:
+    return Document.select().where((Document.kind == kind) & (Document.subject == subject)).order_by(Document.serial.desc()).first()
+
+
+def content(settings, document: Document) -> bytes:
+    return attachments.read(settings.attachments_dir, document.attachment_id)

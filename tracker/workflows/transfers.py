@@ -1,0 +1,249 @@
+"""Transport between sites (移送, Art. 7(4)), with electronic media encrypted (Art. 6(1)).
+
+A transfer names its purpose, custodians, means, route and seal. Media join it by a departure
+scan; departing puts them ``in_transit`` with the carrier as custodian. At the destination each
+is scanned again: a medium that was not sent is flagged at once (and recorded as an exception
+of the transfer, its own record untouched), and completing the arrival lists what was sent and
+did not arrive — recorded as missing only when the person completing says so explicitly.
+The transfer record PDF is issued on arrival.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker import db, ledger
+from tracker.documents import transfers as transfer_papers
+from tracker.errors import NotFound, WrongState
+from tracker.models import Medium, Transfer, TransferItem, User
+from tracker.timeutil import now_iso
+from tracker.workflows import access, inputs, media, papers, places
+
+# Media that may leave: held here and not already travelling or missing.
+SENDABLE = ("received", "stored", "in_use")
+
+
+def plan(
+    actor: User,
+    contract_code: str,
+    purpose: str,
+    origin: str,
+    destination: str,
+    means: str,
+    custodians: list[str] | str,
+    seal_number: str = "",
+    route: str = "",
+    locked_case: bool = True,
+    approval_reference: str = "",
+) -> Transfer:
+    contract = access.get_contract(contract_code)
+    access.require_custody(actor, contract)
+    place = places.get_location(destination)
+    if place.purpose != "storage":
+        raise WrongState(f"移送先 {place.name} は保管場所ではありません", f"destination {place.name} is not a storage place")
+    if isinstance(custodians, str):
+        custodians = [name.strip() for name in custodians.replace("、", ",").split(",")]
+    custodians = [name for name in custodians if name]
+    if not custodians:
+        raise WrongState("運搬する担当者（移送責任者）を入力してください", "name the people carrying the media")
+    row = {
+        "contract": contract.code, "status": "preparing",
+        "purpose": inputs.require_text(purpose, "移送の目的", "purpose", 200),
+        "approval_reference": approval_reference.strip(),
+        "origin": inputs.require_text(origin, "発送元", "origin", 200), "destination": place.code,
+        "means": inputs.require_text(means, "移送の方法", "means", 200), "route": route.strip(),
+        "custodians": custodians, "seal_number": seal_number.strip(), "locked_case": bool(locked_case),
+        "created_by": actor.login, "created_at": now_iso(),
+    }
+    with db.writing():
+        number = inputs.next_number(Transfer, contract.code, "T")
+        ledger.append("transfer.planned", actor.login, contract=contract.code, data={"number": number},
+                      changes={"transfer": {number: row}})
+    return Transfer.get_by_id(number)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    item: TransferItem
+    fresh: bool  # False: scanned before at this end; nothing recorded
+    unexpected: bool = False  # arrived but never sent: flagged
+
+    @property
+    def message(self) -> tuple[str, str]:
+        medium_id = self.item.medium_id
+        if self.unexpected:
+            return (f"注意: {medium_id} はこの移送で発送されていません（記録に例外として残しました）",
+                    f"warning: {medium_id} was not sent on this transfer (recorded as an exception)")
+        if not self.fresh:
+            return (f"{medium_id} は読取り済みです（二重読取り）", f"{medium_id} was already scanned (duplicate)")
+        return (f"{medium_id} を読み取りました", f"{medium_id} scanned")
+
+
+def scan_out(actor: User, number: str, medium_id: str) -> ScanResult:
+    """Departure scan: the medium joins the transfer (electronic media only when encrypted)."""
+    transfer = get_transfer(number)
+    access.require_custody(actor, transfer.contract)
+    with db.writing():
+        transfer = _require_status(number, "preparing")
+        medium = _medium_of(transfer, medium_id)
+        key = item_key(number, medium.id)
+        if TransferItem.get_or_none(TransferItem.key == key):
+            return ScanResult(TransferItem.get_by_id(key), fresh=False)
+        media.require_status(medium, SENDABLE)
+        require_encrypted(medium)
+        ledger.append("transfer.scanned_out", actor.login, contract=transfer.contract_id, data={"number": number},
+                      changes={"transfer_item": {key: {"transfer": number, "medium": medium.id, "sent_at": now_iso(), "sent_by": actor.login}}})
+    return ScanResult(TransferItem.get_by_id(key), fresh=True)
+
+
+def depart(actor: User, number: str) -> Transfer:
+    """The media leave: in transit, held by the person who left with them."""
+    transfer = get_transfer(number)
+    access.require_custody(actor, transfer.contract)
+    with db.writing():
+        transfer = _require_status(number, "preparing")
+        sent = [item.medium for item in transfer.items]
+        if not sent:
+            raise WrongState("発送する媒体がまだ読み取られていません", "no medium has been scanned for departure")
+        for medium in sent:  # re-checked: a medium may have moved since its departure scan
+            media.require_status(medium, SENDABLE)
+            require_encrypted(medium)
+        now = now_iso()
+        ledger.append(
+            "transfer.departed", actor.login, contract=transfer.contract_id,
+            data={"number": number, "media": [medium.id for medium in sent]},
+            changes={"transfer": {number: {"status": "departed", "departed_by": actor.login, "departed_at": now}},
+                     "medium": {medium.id: {"status": "in_transit", "location": None, "custodian": actor.login,
+                                            "purpose": transfer.purpose, "due_back": None, "updated_at": now}
+                                for medium in sent}},
+        )
+    return get_transfer(number)
+
+
+def scan_in(actor: User, number: str, medium_id: str) -> ScanResult:
+    """Arrival scan. A medium that was not sent is flagged at once, never silently taken in."""
+    transfer = get_transfer(number)
+    access.require_custody(actor, transfer.contract)
+    with db.writing():
+        transfer = _require_status(number, "departed")
+        medium = _medium_of(transfer, medium_id)
+        key = item_key(number, medium.id)
+        item = TransferItem.get_or_none(TransferItem.key == key)
+        if item is not None and item.arrived_at:
+            return ScanResult(item, fresh=False, unexpected=item.sent_at is None)
+        row = {"transfer": number, "medium": medium.id, "arrived_at": now_iso(), "arrived_by": actor.login}
+        unexpected = item is None
+        ledger.append("transfer.unexpected_arrival" if unexpected else "transfer.scanned_in", actor.login,
+                      contract=transfer.contract_id, data={"number": number, "medium": medium.id},
+                      changes={"transfer_item": {key: row}}, media=[medium.id])
+    return ScanResult(TransferItem.get_by_id(key), fresh=True, unexpected=unexpected)
+
+
+@dataclass(frozen=True)
+class Tally:
+    sent: list[TransferItem]
+    arrived: list[TransferItem]
+    not_arrived: list[TransferItem]  # sent, not (yet) scanned at arrival
+    not_sent: list[TransferItem]  # scanned at arrival, never sent
+
+    def as_dict(self) -> dict:
+        return {name: [item.medium_id for item in getattr(self, name)] for name in ("sent", "arrived", "not_arrived", "not_sent")}
+
+
+def tally(transfer: Transfer) -> Tally:
+    items = list(TransferItem.select().where(TransferItem.transfer == transfer.number).order_by(TransferItem.medium))
+    sent = [item for item in items if item.sent_at]
+    return Tally(
+        sent=sent,
+        arrived=[item for item in sent if item.arrived_at],
+        not_arrived=[item for item in sent if not item.arrived_at],
+        not_sent=[item for item in items if not item.sent_at],
+    )
+
+
+def arrive(actor: User, number: str, seal_intact: bool, settings, note: str = "", accept_missing: bool = False):
+    """Complete the arrival: arrived media are stored at the destination; the record is issued.
+
+    Media sent but not scanned at arrival stop the completion unless ``accept_missing`` — then
+    they are recorded as missing (所在不明), which is what an incident report starts from.
+    """
+    transfer = get_transfer(number)
+    access.require_custody(actor, transfer.contract)
+    note = (note or "").strip()
+    with db.writing():
+        transfer = _require_status(number, "departed")
+        result = tally(transfer)
+        if result.not_arrived and not accept_missing:
+            missing = ", ".join(item.medium_id for item in result.not_arrived)
+            raise WrongState(
+                f"発送されたが到着の読取りがない媒体があります: {missing}。読み取るか、所在不明として記録することを明示してください",
+                f"sent but not scanned at arrival: {missing}; scan them, or say explicitly to record them as missing",
+                not_arrived=[item.medium_id for item in result.not_arrived],
+            )
+        if not seal_intact and not note:
+            raise WrongState("封印に異常がある場合は、その状況を記入してください", "describe what was wrong with the seal")
+        now = now_iso()
+        medium_changes = {item.medium_id: {"status": "stored", "location": transfer.destination_id, "custodian": None,
+                                           "purpose": "", "updated_at": now} for item in result.arrived}
+        medium_changes.update({item.medium_id: {"status": "lost", "location": None, "updated_at": now}
+                               for item in result.not_arrived})
+        ledger.append(
+            "transfer.arrived", actor.login, contract=transfer.contract_id,
+            data={"number": number, "seal_intact": bool(seal_intact), "note": note, **result.as_dict()},
+            changes={"transfer": {number: {"status": "arrived", "arrived_by": actor.login, "arrived_at": now,
+                                           "seal_intact": bool(seal_intact), "exceptions": note}},
+                     "medium": medium_changes},
+        )
+        return papers.issue(actor, settings, transfer.contract_id, "transfer_record", number,
+                            lambda paper: transfer_papers.transfer_record(get_transfer(number), paper),
+                            media=[item.medium_id for item in result.sent + result.not_sent])
+
+
+def preview_record(actor: User, number: str, settings) -> bytes:
+    transfer = get_transfer(number)
+    access.require_read(actor, transfer.contract)
+    return papers.preview(settings, lambda paper: transfer_papers.transfer_record(transfer, paper))
+
+
+def require_encrypted(medium: Medium) -> None:
+    """Electronic media leave the premises only encrypted (Art. 6(1))."""
+    if medium.is_electronic and not medium.encrypted:
+        raise WrongState(
+            f"{medium.id} は電子媒体ですが暗号化の記録がありません。暗号化して記録してから移送してください（第6条第1号）",
+            f"{medium.id} is an electronic medium not recorded as encrypted; encrypt it and record that before it leaves (Art. 6(1))",
+            id=medium.id,
+        )
+
+
+def get_transfer(number: str) -> Transfer:
+    transfer = Transfer.get_or_none(Transfer.number == (number or "").strip().upper())
+    if transfer is None:
+        raise NotFound(f"移送 {number} は登録されていません", f"no transfer {number}")
+    return transfer
+
+
+def open_transfers(contracts: list[str]) -> list[Transfer]:
+    return list(Transfer.select().where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")).order_by(Transfer.number))
+
+
+def item_key(number: str, medium_id: str) -> str:
+    return f"{number}/{medium_id}"
+
+
+def _require_status(number: str, status: str) -> Transfer:
+    transfer = get_transfer(number)
+    if transfer.status != status:
+        wanted = {"preparing": ("発送前", "before departure"), "departed": ("移送中", "in transit")}[status]
+        raise WrongState(f"{number} は{wanted[0]}ではありません（状態: {transfer.status}）",
+                         f"{number} is not {wanted[1]} (status: {transfer.status})")
+    return transfer
+
+
+def _medium_of(transfer: Transfer, medium_id: str) -> Medium:
+    medium = media.get_medium(medium_id)
+    if medium.contract_id != transfer.contract_id:
+        raise WrongState(
+            f"ラベル {medium.id} は別の契約（{medium.contract_id}）の媒体です",
+            f"label {medium.id} belongs to another contract ({medium.contract_id})", id=medium.id,
+        )
+    return medium
