@@ -101,7 +101,7 @@ def test_scan_is_sent_with_token_and_contract_body(server, tmp_path):
     assert server.headers == [f"Bearer {TOKEN}"]
     assert server.records == {s.idempotency_key: {
         "idempotency_key": s.idempotency_key, "code": s.text, "action": "store",
-        "location": "LOC-00001-Y", "scanned_at": s.scanned_at,
+        "location": "LOC-00001-Y", "context": None, "scanned_at": s.scanned_at,
     }}
     assert sink.pending() == []
 

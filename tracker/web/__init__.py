@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, i18n, pages
+from tracker.web import api, auth, custody, i18n, pages, register_pages
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -46,13 +46,17 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
             db.database.close()
 
     app.jinja_env.globals.update(
-        _=i18n.translate, pick=i18n.pick, csrf_token=auth.csrf_token,
+        _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token,
         status_names=vocabulary.STATUSES, kind_names=vocabulary.MEDIUM_KINDS, event_name=vocabulary.event_name,
         purpose_names=vocabulary.LOCATION_PURPOSES, location_kind_names=vocabulary.LOCATION_KINDS,
+        document_names=vocabulary.DOCUMENTS, handover_statuses=vocabulary.HANDOVER_STATUSES,
+        transfer_statuses=vocabulary.TRANSFER_STATUSES, copy_statuses=vocabulary.COPY_STATUSES,
     )
     app.jinja_env.filters.update(jst=format_jst, wareki=wareki)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(custody.blueprint)
+    app.register_blueprint(register_pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(404, _not_found)

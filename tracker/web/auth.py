@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from werkzeug.security import check_password_hash
 
+from tracker.errors import InvalidInput, NotAuthenticated
 from tracker.models import User
-from tracker.errors import InvalidInput
+from tracker.workflows import people
 from tracker.web.i18n import both
 
 blueprint = Blueprint("auth", __name__)
@@ -32,8 +32,11 @@ def load_user():
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = User.get_or_none(User.login == request.form.get("login", "").strip().lower())
-        if user and user.active and user.password_hash and check_password_hash(user.password_hash, request.form.get("password", "")):
+        try:
+            user = people.check_password(request.form.get("login", ""), request.form.get("password", ""))
+        except NotAuthenticated:
+            user = None
+        if user:
             language = session.get("lang")
             session.clear()
             session["login"] = user.login

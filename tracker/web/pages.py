@@ -8,8 +8,8 @@ from labels import payload as label_payload
 from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
-from tracker.models import MEDIUM_KINDS, STATUSES, Contract, Location, Medium, Pledge, User
-from tracker.workflows import access, labelling, media, people, places
+from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer, User
+from tracker.workflows import access, copies, labelling, media, people, places
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -27,6 +27,10 @@ def dashboard():
         contracts=Contract.select().where(Contract.code.in_(contracts)),
         unsigned=_contracts_without_my_pledge(contracts),
         statuses=STATUSES,
+        awaiting_city=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "signed")),
+        open_handovers=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "open")),
+        travelling=Transfer.select().where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")),
+        copy_requests=copies.pending(contracts),
     )
 
 
@@ -63,6 +67,7 @@ def medium_page(medium_id):
         work_places=Location.select().where(Location.purpose == "work", Location.active == True),  # noqa: E712
         label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
         layouts=presets.list_presets(),
+        copy_requests=CopyRequest.select().where(CopyRequest.medium == medium.id).order_by(CopyRequest.number),
     )
 
 
@@ -125,6 +130,8 @@ def _allowed_actions(medium: Medium) -> set[str]:
     moves = {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
     if medium.status not in labelling.UNPRINTABLE:
         moves.add("print_label")
+    if medium.status in copies.COPYABLE:
+        moves.add("request_copy")
     return moves
 
 

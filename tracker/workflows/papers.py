@@ -9,12 +9,14 @@ the file with every other attachment.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from tracker import db, ledger
 from tracker.documents.paper import Issue
 from tracker.errors import NotFound
-from tracker.models import Document, User
+from tracker.models import Document, Event, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, attachments, inputs
 
@@ -76,3 +78,28 @@ def latest(kind: str, subject: str) -> Document | None:
 
 def content(settings, document: Document) -> bytes:
     return attachments.read(settings.attachments_dir, document.attachment_id)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the verification page tells the reader of a paper."""
+
+    chain_holds_head: bool  # the ledger still has, at the position printed, the hash printed
+    file_intact: bool  # the stored PDF still hashes to what was recorded when it was issued
+    report: ledger.Report  # the whole ledger re-verified now
+
+    @property
+    def ok(self) -> bool:
+        return self.chain_holds_head and self.file_intact and self.report.ok
+
+
+def check(settings, document: Document) -> Check:
+    at_head = Event.get_or_none(Event.seq == document.head_seq) if document.head_seq else None
+    holds = at_head.hash == document.head_hash if at_head else document.head_hash == ledger.GENESIS
+    path = ledger.attachment_path(settings.attachments_dir, document.attachment_id)
+    intact = path.exists() and ledger.file_sha256(path) == document.attachment_id
+    return Check(chain_holds_head=holds, file_intact=intact, report=ledger.verify(settings.attachments_dir))
+
+
+def matches(document: Document, content: bytes) -> bool:
+    return hashlib.sha256(content).hexdigest() == document.attachment_id

@@ -125,3 +125,47 @@ def is_known(kind: str, canonical_id: str) -> bool:
     """For decoders: does the ledger know this medium or location ID?"""
     model = Location if kind == label_payload.KIND_LOCATION else Medium
     return model.select().where(model._meta.primary_key == canonical_id).exists()
+
+
+MAX_BATCH = 500
+
+
+def scan_batch(actor: User, codes: list[str], action: str, context: str | None, secret: bytes) -> list[dict]:
+    """A phone's or handheld scanner's list of codes, each acted on by itself: one bad label is
+    refused with its own message and the others still count. Resending the list is harmless —
+    a label scanned before answers "duplicate" and records nothing."""
+    inputs.parse_choice(action, ACTIONS, "操作", "action")
+    codes = [code.strip() for code in codes if code and code.strip()]
+    if not codes:
+        raise InvalidInput("読み取ったコードがありません", "no codes were scanned")
+    if len(codes) > MAX_BATCH:
+        raise InvalidInput(f"一度に送れるのは{MAX_BATCH}件までです（{len(codes)}件）",
+                           f"at most {MAX_BATCH} codes at once ({len(codes)} sent)")
+    answers = []
+    for code in codes:
+        try:
+            answer = _act(actor, code, action, context, secret)
+        except DomainError as error:
+            answer = {"ok": False, **error.as_dict()}
+        answers.append({"code": code, **answer})
+    return answers
+
+
+def decode_photos(photos: list[tuple[str, bytes]]) -> tuple[list[str], list[dict]]:
+    """Codes read from photos a phone uploaded (its camera is off-limits on a plain-HTTP
+    address); returns (codes, one refusal per photo that could not be read)."""
+    from scanner.decode import decode
+    from scanner.images import ImageRejected, load_image
+
+    codes, problems = [], []
+    for name, content in photos:
+        try:
+            hits = decode(load_image(content))
+        except ImageRejected as error:
+            problems.append({"code": name, "ok": False, "message_ja": error.message_ja, "message_en": error.message_en})
+            continue
+        if not hits:
+            problems.append({"code": name, "ok": False, "message_ja": f"{name}: コードが見つかりません（ピントと明るさを確認してください）",
+                             "message_en": f"{name}: no code found (check focus and lighting)"})
+        codes.extend(hit.text for hit in hits)
+    return codes, problems

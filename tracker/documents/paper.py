@@ -1,0 +1,300 @@
+"""The page every mediatrail paper is printed on: A4 portrait, Japanese first, English small.
+
+Each page repeats what a reader needs to place it without the others: the title, the document
+number and issue date (和暦 as on municipal forms, plus JST), the contract and the article of the
+特記事項 it fulfils; and at the foot the page count, the ledger position and full head hash it
+was made from, and a vector QR code of the verification URL. A single page found in a folder
+can therefore still be checked against the ledger.
+
+Output is deterministic (same rows, same :class:`Issue` → identical bytes): the creation date is
+the issue time, fpdf2's /ID is an MD5 of the content plus that date, and the embedded font
+subset keeps the font's own timestamp. Re-rendering an issued paper thus reproduces the
+attachment's SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import WrapMode, XPos, YPos
+
+from labels import fonts
+from labels.symbols import dark_rectangles, qr_matrix
+from tracker import vocabulary
+from tracker.models import Contract, User
+from tracker.timeutil import format_jst, from_iso, wareki
+
+PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0  # A4, mm
+MARGIN = 15.0
+TOP = 12.0
+FOOTER_HEIGHT = 30.0  # the body stops this far above the page's bottom edge
+QR_SIZE = 18.0  # mm: about 0.5 mm modules for a typical verification URL, easy for a phone
+
+BODY_PT = 9.0
+SMALL_PT = 7.0
+LINE = 4.6  # mm per body line
+CELL_PADDING = 1.0
+SIGNATURE_ROW = 16.0  # mm: room for a 印 or a handwritten signature
+SHADE = (235, 235, 235)
+BANNER_RED = (190, 0, 0)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What every paper prints about itself; the caller records the same values as a Document."""
+
+    serial: str  # document number, e.g. "KG26-D00003", never reused
+    head_seq: int  # ledger position it was made from
+    head_hash: str  # 64-hex ledger head hash
+    verify_url: str  # printed as a vector QR + text; opens the verification page
+    issued_at: str  # UTC ISO string like "2026-11-25T13:45:00.000000Z"
+    issued_by: str  # name of the person who issued it
+
+
+class Paper:
+    """One paper being written: call the section methods in reading order, then :meth:`output`.
+
+    ``banner`` (e.g. 「未確定（双方の確認前）」) is printed in red on every page, so a preview
+    page cannot be mistaken for the issued paper even when separated from the first one.
+    """
+
+    def __init__(self, title_ja: str, title_en: str, issue: Issue, contract: Contract, article: str, banner: str = ""):
+        self.title_ja = title_ja
+        self.title_en = title_en
+        self.issue = issue
+        self.contract = contract
+        self.article = article
+        self.banner = banner
+        self.pdf = _PagedPDF(self)
+        self.pdf.add_page()
+
+    # ---- body sections -------------------------------------------------------------------------
+
+    def heading(self, text: str, keep_with: float = LINE * 4) -> None:
+        """A section heading, moved to the next page unless ``keep_with`` mm of what follows fit
+        under it: a heading is never left alone at the bottom of a page."""
+        pdf = self.pdf
+        if pdf.will_page_break(10 + keep_with):
+            pdf.add_page()
+        pdf.ln(2)
+        pdf.set_font(fonts.FAMILY, "B", 10.5)
+        pdf.multi_cell(0, 6, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(120)
+        pdf.set_line_width(0.3)
+        pdf.line(MARGIN, pdf.get_y(), PAGE_WIDTH - MARGIN, pdf.get_y())
+        pdf.ln(1.5)
+
+    def fields(self, rows: list[tuple[str, str]], label_width: float = 50.0) -> None:
+        """Label/value pairs as a two-column table; long values wrap inside their cell."""
+        value_width = PAGE_WIDTH - 2 * MARGIN - label_width
+        self._grid(None, [[label, value] for label, value in rows], [label_width, value_width], shade_first_column=True)
+
+    def table(
+        self,
+        headers: list[str],
+        rows: list[list[str]],
+        widths: list[float],
+        align: Sequence[str] | None = None,
+    ) -> None:
+        """A table of ``widths`` mm columns; cells wrap, and headers repeat on every page it spans.
+
+        ``align`` gives each column's alignment ("LEFT", "CENTER", "RIGHT"; counts read best right).
+        """
+        self._grid(headers, rows, widths, align=align)
+
+    def paragraph(self, text: str) -> None:
+        pdf = self.pdf
+        pdf.set_font(fonts.FAMILY, "", BODY_PT)
+        pdf.multi_cell(0, LINE, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
+
+    def signatures(self, parties: list[tuple[str, str, str]], title: str = "") -> None:
+        """(role, name, how/when confirmed) per party, each with an empty box for 印 or a signature.
+
+        The electronic confirmation is printed; the box is for the paper copy the city files.
+        With ``title``, the heading and the whole block stay together on one page.
+        """
+        if title:
+            self.heading(title, keep_with=SIGNATURE_ROW * (len(parties) + 1))
+        rows = [[role, name, how, ""] for role, name, how in parties]
+        self._grid(["立場 / role", "氏名 / name", "確認 / confirmed", "印・署名 / seal"], rows,
+                   [38, 42, 70, 30], min_row_height=SIGNATURE_ROW)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+    # ---- page furniture (called by _PagedPDF) -------------------------------------------------
+
+    def draw_header(self) -> None:
+        pdf, issue, contract = self.pdf, self.issue, self.contract
+        pdf.set_text_color(0)
+        pdf.set_xy(MARGIN, TOP)
+        pdf.set_font(fonts.FAMILY, "B", 15)
+        pdf.multi_cell(112, 7, self.title_ja, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(fonts.FAMILY, "", 8)
+        pdf.set_text_color(90)
+        pdf.multi_cell(112, 4, self.title_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        title_bottom = pdf.get_y()
+
+        right = 70.0
+        pdf.set_text_color(0)
+        pdf.set_xy(PAGE_WIDTH - MARGIN - right, TOP)
+        for text, bold in (
+            (f"文書番号 {issue.serial}", True),
+            (f"発行日 {wareki(issue.issued_at)}", False),
+            (format_jst(issue.issued_at), False),
+        ):
+            pdf.set_font(fonts.FAMILY, "B" if bold else "", 8.5 if bold else 8)
+            pdf.set_x(PAGE_WIDTH - MARGIN - right)
+            pdf.cell(right, 4, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(title_bottom, pdf.get_y()) + 1)
+
+        pdf.set_font(fonts.FAMILY, "", 8)
+        for line in _contract_lines(contract, self.article):
+            pdf.multi_cell(0, 3.8, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.banner:
+            pdf.ln(1)
+            pdf.set_font(fonts.FAMILY, "B", 11)
+            pdf.set_text_color(*BANNER_RED)
+            pdf.set_draw_color(*BANNER_RED)
+            pdf.set_line_width(0.6)
+            pdf.multi_cell(0, 7, self.banner, border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_text_color(0)
+        pdf.set_draw_color(0)
+        pdf.set_line_width(0.4)
+        pdf.line(MARGIN, pdf.get_y() + 1, PAGE_WIDTH - MARGIN, pdf.get_y() + 1)
+        pdf.set_y(pdf.get_y() + 3)
+        pdf.set_font(fonts.FAMILY, "", BODY_PT)
+
+    def draw_footer(self) -> None:
+        pdf, issue = self.pdf, self.issue
+        top = PAGE_HEIGHT - FOOTER_HEIGHT + 4
+        pdf.set_draw_color(150)
+        pdf.set_line_width(0.2)
+        pdf.line(MARGIN, top - 1.5, PAGE_WIDTH - MARGIN, top - 1.5)
+        draw_qr(pdf, issue.verify_url, MARGIN, top, QR_SIZE)
+
+        text_x, text_w = MARGIN + QR_SIZE + 3, 125.0
+        pdf.set_text_color(0)
+        pdf.set_xy(text_x, top)
+        pdf.set_font(fonts.FAMILY, "", SMALL_PT)
+        pdf.cell(text_w, 3.2, "真正性の確認 / verify:", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(text_w, 3.2, issue.verify_url, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(fonts.FAMILY, "", 6)
+        pdf.multi_cell(text_w, 3.0, f"台帳 #{issue.head_seq} {issue.head_hash}", wrapmode=WrapMode.CHAR,
+                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(fonts.FAMILY, "", SMALL_PT)
+        pdf.cell(text_w, 3.2, f"発行者 {issue.issued_by}　{issue.serial}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+        pdf.set_font(fonts.FAMILY, "", 8)
+        pdf.set_xy(PAGE_WIDTH - MARGIN - 25, top)
+        pdf.cell(25, 4, f"{pdf.page_no()} / {{nb}}", align="R")
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _grid(
+        self,
+        headers: list[str] | None,
+        rows: list[list[str]],
+        widths: list[float],
+        *,
+        align: Sequence[str] | None = None,
+        shade_first_column: bool = False,
+        min_row_height: float | None = None,
+    ) -> None:
+        """fpdf2's table, set up once for every paper: CJK wraps by character, no justification."""
+        pdf = self.pdf
+        pdf.set_font(fonts.FAMILY, "", BODY_PT if headers is None else 8)
+        pdf.set_draw_color(0)
+        pdf.set_line_width(0.2)
+        shaded = FontFace(emphasis="BOLD", fill_color=SHADE)
+        with pdf.table(
+            col_widths=tuple(widths),
+            width=min(sum(widths), PAGE_WIDTH - 2 * MARGIN),
+            align="LEFT",
+            v_align="TOP",  # a row's first line then holds every short value, as a reader scans it
+            first_row_as_headings=headers is not None,
+            headings_style=shaded,
+            repeat_headings=1,
+            text_align=tuple(align) if align else "LEFT",
+            wrapmode=WrapMode.CHAR,
+            line_height=pdf.font_size * 1.45,
+            padding=CELL_PADDING,
+        ) as grid:
+            if headers is not None:
+                grid.row(headers)
+            for values in rows:
+                row = grid.row(min_height=min_row_height)
+                for index, value in enumerate(values):
+                    row.cell("" if value is None else str(value), style=shaded if shade_first_column and index == 0 else None)
+        pdf.ln(2)
+
+
+def draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
+    """Vector QR code of ``text``, ``size`` mm square with its top-left corner at (x, y).
+
+    One filled path in module units (as the labels draw theirs): no raster to blur, and no
+    seams between modules when a viewer anti-aliases.
+    """
+    matrix = qr_matrix(text, "M")
+    module = size / len(matrix)
+    transform = f"{module * pdf.k:.4f} 0 0 {-module * pdf.k:.4f} {x * pdf.k:.3f} {(pdf.h - y) * pdf.k:.3f} cm"
+    path = " ".join(f"{col} {row} {w} {h} re" for col, row, w, h in dark_rectangles(matrix))
+    pdf._out(f"q 0 g {transform} {path} f Q")  # noqa: SLF001 - raw vector path, see docstring
+
+
+def _contract_lines(contract: Contract, article: str) -> list[str]:
+    number = f"　契約番号 {contract.contract_number}" if contract.contract_number else ""
+    client = f"{contract.client} {contract.client_section}".strip()
+    return [
+        f"契約 {contract.code}　{contract.title}{number}",
+        f"委託者 {client}　／　受託者 {contract.contractor or '—'}",
+        f"根拠 {article}",
+    ]
+
+
+class _PagedPDF(FPDF):
+    """FPDF whose header and footer are the owning :class:`Paper`'s."""
+
+    def __init__(self, paper: Paper):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.paper = paper
+        issue = paper.issue
+        self.set_margins(MARGIN, TOP, MARGIN)
+        self.set_auto_page_break(True, margin=FOOTER_HEIGHT)
+        self.set_creation_date(from_iso(issue.issued_at))
+        self.set_title(f"{paper.title_ja} {issue.serial}")
+        self.set_subject(f"{paper.title_en} / {paper.contract.code} / {paper.article}")
+        self.set_author(issue.issued_by)
+        self.set_creator("mediatrail")
+        self.set_lang("ja")
+        fonts.add_japanese_font(self)
+        self.set_font(fonts.FAMILY, "", BODY_PT)
+
+    def header(self) -> None:
+        self.paper.draw_header()
+
+    def footer(self) -> None:
+        self.paper.draw_footer()
+
+
+# ---- wording shared by the papers --------------------------------------------------------------
+
+
+def name_of(login: str | None) -> str:
+    """A person's name as printed, from their login; the login itself if no such user (never blank)."""
+    if not login:
+        return "—"
+    user = User.get_or_none(User.login == login)
+    return user.name if user else login
+
+
+def kind_ja(kind: str) -> str:
+    return vocabulary.MEDIUM_KINDS.get(kind, (kind, kind))[0]
+
+
+def when(value: str | None) -> str:
+    """An ISO time as ``2026-11-25 22:45 JST``, or a dash for something that has not happened."""
+    return format_jst(value) or "—"

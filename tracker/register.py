@@ -1,0 +1,375 @@
+"""The 台帳 (media register, Art. 7(5)) and the close-out balance, read from the ledger.
+
+Art. 7(5) asks for a register of every medium with its full history. Kept as editable rows it
+could drift from what happened; built here as a view over the projection plus the event log it
+cannot. Every function reads, none writes, and none knows about Flask: the pages, the CSV
+downloads and the PDF all take their rows from here.
+
+Queries are per contract, not per medium: a contract with 10,000 media costs the same handful of
+queries as one with three (the media, one pass over ``EventMedium`` joined to ``Event``, the
+names of people and places).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import peewee
+
+from tracker import ledger, vocabulary
+from tracker.models import (
+    HELD_STATUSES,
+    NEVER_RECEIVED_STATUSES,
+    STATUSES,
+    Event,
+    EventMedium,
+    Location,
+    Medium,
+    RosterEntry,
+    User,
+)
+from tracker.timeutil import to_jst
+from tracker.workflows import access
+
+# vocabulary.STATUSES names only the statuses of media in custody; the register may show the others.
+_OTHER_STATUS_NAMES = {"expected": ("受領予定", "expected"), "not_received": ("未受領", "not received")}
+_ROSTER_ROLES = {"responsible": ("取扱責任者", "responsible person"), "worker": ("従事者", "worker")}
+
+
+def status_name(status: str) -> tuple[str, str]:
+    return vocabulary.STATUSES.get(status) or _OTHER_STATUS_NAMES.get(status) or (status, status)
+
+
+def kind_name(kind: str) -> tuple[str, str]:
+    return vocabulary.MEDIUM_KINDS.get(kind, (kind, kind))
+
+
+def role_name(role: str) -> tuple[str, str]:
+    return _ROSTER_ROLES.get(role, (role, role))
+
+
+# ---- the register ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    id: str
+    contract: str
+    kind: str
+    title: str
+    pi_items: list[str]
+    record_count: int
+    quantity: int
+    encrypted: bool
+    seal_number: str
+    parent: str | None  # the original this medium is a copy of
+    status: str
+    location_code: str | None
+    location_name: str
+    custodian_name: str
+    registered_at: str  # UTC ISO, as stored
+    last_event_at: str | None
+    handled_by: list[str]  # every person who acted on it, in order of first appearance
+
+
+def register_rows(contract_codes: list[str], include_never_received: bool = False) -> list[RegisterRow]:
+    """One row per medium of these contracts, ordered by ID.
+
+    Media that were listed but never handed over ("expected", "not_received") are left out unless
+    asked for: the register lists what the contractor holds or held, and those it never did.
+    """
+    return _rows(_of_contracts(contract_codes, include_never_received))
+
+
+def _of_contracts(contract_codes: list[str], include_never_received: bool) -> peewee.Expression:
+    condition = Medium.contract.in_(list(contract_codes))
+    if not include_never_received:
+        condition &= Medium.status.not_in(NEVER_RECEIVED_STATUSES)
+    return condition
+
+
+def _rows(condition: peewee.Expression) -> list[RegisterRow]:
+    media = (
+        Medium.select(Medium, Location.name.alias("location_name"), User.name.alias("custodian_name"))
+        .join(Location, peewee.JOIN.LEFT_OUTER, on=(Medium.location == Location.code))
+        .switch(Medium)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=(Medium.custodian == User.login))
+        .where(condition)
+        .order_by(Medium.id)
+        .objects()
+    )
+    handled, last_event = _history(Medium.select(Medium.id).where(condition))
+    return [
+        RegisterRow(
+            id=medium.id, contract=medium.contract_id, kind=medium.kind, title=medium.title,
+            pi_items=list(medium.pi_items or []), record_count=medium.record_count, quantity=medium.quantity,
+            encrypted=medium.encrypted, seal_number=medium.seal_number, parent=medium.parent_id,
+            status=medium.status, location_code=medium.location_id, location_name=medium.location_name or "",
+            custodian_name=medium.custodian_name or "", registered_at=medium.registered_at,
+            last_event_at=last_event.get(medium.id), handled_by=handled.get(medium.id, []),
+        )
+        for medium in media.iterator()
+    ]
+
+
+def _history(medium_ids: peewee.Query) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Who acted on each medium (in order of first appearance) and its newest event's time:
+    one pass over the event links of all the media at once."""
+    names = _user_names()
+    actors: dict[str, dict[str, None]] = {}  # a dict keeps insertion order and drops repeats
+    last_event: dict[str, str] = {}
+    links = (
+        EventMedium.select(EventMedium.medium, Event.actor, Event.at)
+        .join(Event)
+        .where(EventMedium.medium.in_(medium_ids))
+        .order_by(Event.seq)
+        .tuples()
+    )
+    for medium_id, actor, at in links.iterator():
+        last_event[medium_id] = at
+        if actor is not None:  # the installation itself is not a person who handled the medium
+            actors.setdefault(medium_id, {})[names.get(actor, actor)] = None
+    return {medium_id: list(people) for medium_id, people in actors.items()}, last_event
+
+
+# ---- the people with access (Art. 7(5), 8) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handler:
+    login: str
+    name: str
+    role: str
+    added_at: str
+    removed_at: str | None
+
+
+def people_with_access(contract_code: str) -> list[Handler]:
+    """The roster as it stands and as it stood: removed people stay listed with their end date."""
+    entries = (
+        RosterEntry.select(RosterEntry, User.name.alias("name"))
+        .join(User)
+        .where(RosterEntry.contract == contract_code)
+        .order_by(RosterEntry.role, RosterEntry.added_at)
+        .objects()
+    )
+    return [Handler(entry.user_id, entry.name, entry.role, entry.added_at, entry.removed_at) for entry in entries]
+
+
+# ---- the chain of custody ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustodyStep:
+    seq: int
+    at: str  # UTC ISO, as stored
+    medium: str
+    actor: str | None  # login; None for the installation itself
+    actor_name: str
+    event_kind: str
+    event_name: tuple[str, str]  # (ja, en)
+    location_code: str | None  # where the medium was after this event
+    location_name: str
+    status: str | None  # the medium's status after this event
+    details: dict = field(default_factory=dict)
+    hash: str = ""
+
+
+def chain_of_custody(medium_id: str) -> list[CustodyStep]:
+    steps = _CustodyReader()
+    return [steps.step(event, medium_id) for event in ledger.timeline(medium_id)]
+
+
+def _custody_of_contracts(contract_codes: list[str]) -> Iterable[CustodyStep]:
+    """Every (event, medium) pair of these contracts' media, in ledger order, never-received media
+    included: the complete chain, one query however many media."""
+    medium_ids = Medium.select(Medium.id).where(Medium.contract.in_(list(contract_codes)))
+    links = (
+        Event.select(Event, EventMedium.medium.alias("medium_id"))
+        .join(EventMedium)
+        .where(EventMedium.medium.in_(medium_ids))
+        .order_by(Event.seq, EventMedium.medium)
+        .objects()
+    )
+    steps = _CustodyReader()
+    for event in links.iterator():
+        yield steps.step(event, event.medium_id)
+
+
+class _CustodyReader:
+    """Turns events into custody steps, carrying each medium's place and status forward.
+
+    Only the event's ``changes`` say where a medium went; an event that does not move it (a label
+    printed) leaves it where the previous event put it. Events must come in ledger order.
+    """
+
+    def __init__(self):
+        self.names = _user_names()
+        self.places = dict(Location.select(Location.code, Location.name).tuples())
+        self.state: dict[str, dict] = {}
+
+    def step(self, event: Event, medium_id: str) -> CustodyStep:
+        change = event.changes_dict.get(Medium._meta.table_name, {}).get(medium_id, {})
+        state = self.state.setdefault(medium_id, {"location": None, "status": None})
+        state.update({name: change[name] for name in ("location", "status") if name in change})
+        # "location" is shown as the place; empty values say nothing.
+        details = {key: value for key, value in event.data_dict.items() if key != "location" and value not in (None, "", [], {})}
+        return CustodyStep(
+            seq=event.seq, at=event.at, medium=medium_id, actor=event.actor,
+            actor_name=self.names.get(event.actor, event.actor) if event.actor else "",
+            event_kind=event.kind, event_name=vocabulary.event_name(event.kind),
+            location_code=state["location"], location_name=self.places.get(state["location"], ""),
+            status=state["status"], details=details, hash=event.hash,
+        )
+
+
+# ---- CSV downloads -----------------------------------------------------------------------------
+
+# (Japanese header, English header, value of a row in a language)
+Column = tuple[str, str, Callable[[object, str], object]]
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _list(values: list[str], lang: str) -> str:
+    return ("; " if lang == "en" else "、").join(values)
+
+
+def _place(code: str | None, name: str) -> str:
+    return f"{name} ({code})" if code else ""
+
+
+REGISTER_COLUMNS: list[Column] = [
+    ("媒体ID", "Medium ID", lambda row, lang: row.id),
+    ("契約", "Contract", lambda row, lang: row.contract),
+    ("種類", "Kind", lambda row, lang: _pick(kind_name(row.kind), lang)),
+    ("名称", "Title", lambda row, lang: row.title),
+    ("個人情報の項目", "Personal information items", lambda row, lang: _list(row.pi_items, lang)),
+    ("件数", "Records", lambda row, lang: row.record_count),
+    ("数量", "Quantity", lambda row, lang: row.quantity),
+    ("暗号化", "Encrypted", lambda row, lang: _pick(("あり", "yes") if row.encrypted else ("なし", "no"), lang)),
+    ("封印番号", "Seal number", lambda row, lang: row.seal_number),
+    ("複製元", "Copy of", lambda row, lang: row.parent or ""),
+    ("状態", "Status", lambda row, lang: _pick(status_name(row.status), lang)),
+    ("場所コード", "Place code", lambda row, lang: row.location_code or ""),
+    ("場所", "Place", lambda row, lang: row.location_name),
+    ("保持者", "Custodian", lambda row, lang: row.custodian_name),
+    ("登録日時（JST）", "Registered (JST)", lambda row, lang: csv_time(row.registered_at)),
+    ("最終記録日時（JST）", "Last event (JST)", lambda row, lang: csv_time(row.last_event_at)),
+    ("取扱者", "Handled by", lambda row, lang: _list(row.handled_by, lang)),
+]
+
+CUSTODY_COLUMNS: list[Column] = [
+    ("記録番号", "Seq", lambda step, lang: step.seq),
+    ("日時（JST）", "Time (JST)", lambda step, lang: csv_time(step.at)),
+    ("記録", "Event", lambda step, lang: _pick(step.event_name, lang)),
+    ("媒体ID", "Medium ID", lambda step, lang: step.medium),
+    ("取扱者", "Actor", lambda step, lang: step.actor_name or _pick(("システム", "system"), lang)),
+    ("場所", "Place", lambda step, lang: _place(step.location_code, step.location_name)),
+    ("状態", "Status", lambda step, lang: _pick(status_name(step.status), lang) if step.status else ""),
+    ("内容", "Details", lambda step, lang: "; ".join(f"{key}: {value}" for key, value in step.details.items())),
+    ("ハッシュ", "Hash", lambda step, lang: step.hash),
+]
+
+
+def register_csv(contract_codes: list[str], lang: str = "ja", include_never_received: bool = False) -> bytes:
+    return _csv(REGISTER_COLUMNS, register_rows(contract_codes, include_never_received), lang)
+
+
+def custody_csv(contract_codes: list[str], lang: str = "ja") -> bytes:
+    """One line per (event, medium): the complete chain of custody of every medium."""
+    return _csv(CUSTODY_COLUMNS, _custody_of_contracts(contract_codes), lang)
+
+
+def csv_time(value: str | None) -> str:
+    # Without the zone suffix Excel reads it as a date-time cell; the header says JST.
+    return to_jst(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _csv(columns: list[Column], items: Iterable, lang: str) -> bytes:
+    """UTF-8 with a BOM and CRLF line ends: what Excel in Japan opens without garbling."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([english if lang == "en" else japanese for japanese, english, _value in columns])
+    for item in items:
+        writer.writerow([_cell(value(item, lang)) for _japanese, _english, value in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    # A title typed as "=HYPERLINK(...)" must stay text in a spreadsheet, not become a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+# ---- close-out balance -------------------------------------------------------------------------
+
+
+@dataclass
+class Balance:
+    """Every medium that came in must be accounted for at the end (Art. 17):
+    received + copies made == returned + destroyed + still held."""
+
+    contract: str
+    received: int  # originals handed over by the city
+    copies: int  # copies made by the contractor (parent set)
+    returned: int
+    destroyed: int
+    held: int  # HELD_STATUSES, lost media included: still the contractor's responsibility
+    never_received: int  # on a handover list, never handed over: outside the equation
+    by_status: dict[str, int]
+    held_media: list[RegisterRow]
+    unaccounted_media: list[RegisterRow]  # in the register with a status the equation cannot place
+
+    @property
+    def came_in(self) -> int:
+        return self.received + self.copies
+
+    @property
+    def went_out_or_held(self) -> int:
+        return self.returned + self.destroyed + self.held
+
+    @property
+    def balanced(self) -> bool:
+        return self.came_in == self.went_out_or_held
+
+
+def closeout_balance(contract_code: str) -> Balance:
+    contract = access.get_contract(contract_code)
+    by_status: dict[str, int] = {}
+    originals = copies = 0
+    counts = (
+        Medium.select(Medium.status, peewee.fn.COUNT(Medium.id), peewee.fn.COUNT(Medium.parent))
+        .where(Medium.contract == contract.code)
+        .group_by(Medium.status)
+        .tuples()
+    )
+    for status, total, with_parent in counts:
+        by_status[status] = total
+        if status not in NEVER_RECEIVED_STATUSES:
+            originals += total - with_parent
+            copies += with_parent
+    in_contract = Medium.contract == contract.code
+    unknown = [status for status in by_status if status not in STATUSES]
+    return Balance(
+        contract=contract.code,
+        received=originals,
+        copies=copies,
+        returned=by_status.get("returned", 0),
+        destroyed=by_status.get("destroyed", 0),
+        held=sum(by_status.get(status, 0) for status in HELD_STATUSES),
+        never_received=sum(by_status.get(status, 0) for status in NEVER_RECEIVED_STATUSES),
+        by_status=by_status,
+        held_media=_rows(in_contract & Medium.status.in_(HELD_STATUSES)),
+        unaccounted_media=_rows(in_contract & Medium.status.in_(unknown)) if unknown else [],
+    )
+
+
+def _user_names() -> dict[str, str]:
+    return dict(User.select(User.login, User.name).tuples())
