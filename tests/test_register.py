@@ -13,26 +13,33 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import login
+from conftest import csrf, login
 from labels import ids
 from tracker import ledger, register, vocabulary
 from tracker.documents.paper import Issue
 from tracker.documents.register import register_pdf
 from tracker.models import Contract, Event, EventMedium, Medium, User
 from tracker.timeutil import now_iso
-from tracker.workflows import media
+from tracker.workflows import copies, handovers, media
 
 BOM = b"\xef\xbb\xbf"
 
 
 def set_status(medium_id: str, kind: str, status: str, **extra) -> None:
-    """Returned / destroyed / lost have no workflow yet: write the event the workflow will write."""
+    """Destroyed / lost have no workflow yet: write the event the workflow will write."""
     ledger.append(kind, "yamada", contract="KG26", changes={"medium": {medium_id: {
         "status": status, "location": None, "custodian": None, **extra}}})
 
 
+def return_to_city(cast, settings, medium_id: str) -> None:
+    handover = handovers.start(cast.worker, "KG26", "return", "2026-12-01 10:00", "市役所", "手渡し", "高橋 市役所")
+    handovers.scan(cast.worker, handover.number, medium_id)
+    handovers.sign(cast.worker, handover.number)
+    handovers.confirm(cast.city, handover.number, settings)
+
+
 @pytest.fixture
-def stock(cast):
+def stock(cast, settings):
     """Held, returned, destroyed, lost, a copy, and one listed but never handed over."""
     register_medium = media.register
     usb = register_medium(cast.responsible, "KG26", "usb", "課税データ", record_count=1200, pi_items=["氏名", "住所"],
@@ -41,14 +48,15 @@ def stock(cast):
     paper = register_medium(cast.worker, "KG26", "paper", "申告書原票", record_count=250, quantity=250)
     media.store(cast.responsible, paper.id, cast.cabinet.code)
     returned = register_medium(cast.responsible, "KG26", "optical", "控えディスク", record_count=40, location=cast.cabinet.code)
-    set_status(returned.id, "medium.returned", "returned")
     destroyed = register_medium(cast.worker, "KG26", "hdd", "旧データ", record_count=30, location=cast.cabinet.code)
     set_status(destroyed.id, "medium.destroyed", "destroyed")
     lost = register_medium(cast.worker, "KG26", "usb", "作業用データ", record_count=10, encrypted=True, encryption="AES")
     set_status(lost.id, "medium.lost", "lost")
-    copy = register_medium(cast.worker, "KG26", "usb", "課税データ（複製）", record_count=1200, encrypted=True,
-                           encryption="AES-256", location=cast.cabinet.code)
-    ledger.append("medium.copied", "sato", contract="KG26", changes={"medium": {copy.id: {"parent": usb.id}}})
+    approval = copies.request(cast.worker, returned.id, 1, "usb", "作業用")
+    copies.decide(cast.city, approval.number, True)
+    copy = copies.make_copy(cast.worker, approval.number, location=cast.cabinet.code, title="課税データ（複製）",
+                            encrypted=True, encryption="AES-256")
+    return_to_city(cast, settings, returned.id)
     expected_id = ids.format_id("KG26", 7)
     ledger.append("handover.listed", "yamada", contract="KG26", changes={"medium": {expected_id: {
         "contract": "KG26", "kind": "paper", "title": "未着の原票", "status": "expected",
@@ -85,7 +93,7 @@ def test_register_rows_follow_the_projection_and_the_timeline(stock, cast):
     assert (usb.status, usb.location_code, usb.location_name, usb.custodian_name) == ("in_use", cast.work_room.code, "作業室1", "佐藤 花子")
     assert (usb.pi_items, usb.record_count, usb.encrypted, usb.seal_number) == (["氏名", "住所"], 1200, True, "S-0001")
     assert rows[stock["paper"]].handled_by == ["佐藤 花子", "山田 太郎"]
-    assert rows[stock["copy"]].parent == stock["usb"]
+    assert rows[stock["copy"]].parent == stock["returned"]
     for medium_id, row in rows.items():
         medium = Medium.get_by_id(medium_id)
         assert (row.status, row.title, row.quantity, row.location_code) == (medium.status, medium.title, medium.quantity, medium.location_id)
@@ -172,7 +180,10 @@ def test_custody_csv_has_one_line_per_event_and_medium(stock, cast):
     assert content.startswith(BOM) and b"\r\n" in content
     header, rows = read_csv(content)
     assert header[:4] == ["記録番号", "日時（JST）", "記録", "媒体ID"] and "ハッシュ" in header
-    assert len(rows) == EventMedium.select().count() == 13  # two events for each of six media, one for the expected one
+    # Two events for each of four media; one for the copy (made) and one for the expected one; the
+    # returned disc's seven: registered, copy asked / approved / made, scanned at the return, the
+    # city's confirmation, the receipt.
+    assert len(rows) == EventMedium.select().count() == 17
     events = {event.seq: event for event in Event.select()}
     for row in rows:
         event = events[int(row["記録番号"])]
@@ -184,7 +195,8 @@ def test_custody_csv_has_one_line_per_event_and_medium(stock, cast):
     assert [row["取扱者"] for row in usb] == ["山田 太郎", "佐藤 花子"]
     assert [row["場所"] for row in usb] == [f"施錠キャビネットA ({cast.cabinet.code})", f"作業室1 ({cast.work_room.code})"]
     returned = [row for row in rows if row["媒体ID"] == stock["returned"]]
-    assert (returned[-1]["記録"], returned[-1]["場所"], returned[-1]["状態"]) == ("medium.returned", "", "返還済")
+    assert [row["記録"] for row in returned][-3:] == ["引渡し時の読取り", "市の確認（引渡し完了）", "文書の発行"]
+    assert (returned[-1]["場所"], returned[-1]["状態"]) == ("", "返還済")
 
 
 # ---- close-out balance -------------------------------------------------------------------------
@@ -199,6 +211,17 @@ def test_closeout_balance_accounts_for_every_medium(stock):
     assert balance.by_status == {"in_use": 1, "stored": 2, "returned": 1, "destroyed": 1, "lost": 1, "expected": 1}
     held = {row.id: row.status for row in balance.held_media}
     assert held == {stock["usb"]: "in_use", stock["paper"]: "stored", stock["copy"]: "stored", stock["lost"]: "lost"}
+
+
+def test_returned_counts_only_what_the_city_confirmed_on_a_return_receipt(stock):
+    # A medium written off as "returned" by an event that is not a confirmed return: the ledger
+    # is intact, but no receipt covers it, so the balance does not close and names it.
+    set_status(stock["paper"], "medium.returned", "returned")
+    assert ledger.verify().ok
+    balance = register.closeout_balance("KG26")
+    assert balance.returned == 1 and balance.received_by_receipt == 0 and balance.registered_directly == 5
+    assert not balance.balanced
+    assert [row.id for row in balance.unaccounted_media] == [stock["paper"]]
 
 
 def test_balance_breaks_when_a_row_is_edited_outside_the_ledger(stock):
@@ -315,3 +338,13 @@ def test_register_pdf_says_when_the_media_do_not_balance(stock, tmp_path):
     text = pdf_text(register_pdf(contract, register.register_rows(["KG26"]), register.closeout_balance("KG26"), make_issue()), tmp_path)
     assert "収支不一致" in text and "5+1=6≠1+1+3=5" in squeezed(text)
     assert "DOES NOT BALANCE" in text and stock["lost"] in text
+
+
+def test_the_register_is_issued_as_a_numbered_pdf_that_verifies(app, stock, cast, tmp_path):
+    client = login(app.test_client(), "takahashi")
+    response = client.post("/register.pdf", data={"csrf_token": csrf(client), "contract": "KG26"})
+    assert response.status_code == 302 and "/d/KG26-D" in response.headers["Location"]
+    serial = response.headers["Location"].split("/d/")[1].removesuffix(".pdf")
+    text = pdf_text(client.get(f"/d/{serial}.pdf").data, tmp_path)
+    assert serial in text and all(stock[name] in text for name in ("usb", "paper", "copy"))
+    assert "台帳と一致しています" in client.get(f"/d/{serial}").get_data(as_text=True)

@@ -23,9 +23,10 @@ from tracker import ledger, vocabulary
 from tracker.models import (
     HELD_STATUSES,
     NEVER_RECEIVED_STATUSES,
-    STATUSES,
     Event,
     EventMedium,
+    Handover,
+    HandoverItem,
     Location,
     Medium,
     RosterEntry,
@@ -314,18 +315,28 @@ def _cell(value: object) -> object:
 @dataclass
 class Balance:
     """Every medium that came in must be accounted for at the end (Art. 17):
-    received + copies made == returned + destroyed + still held."""
+    received + copies made == returned + destroyed + still held.
+
+    The two sides come from different records, so the equation can fail: "returned" counts the
+    media on return receipts the city confirmed, not media whose status merely says returned.
+    A medium marked returned with no receipt, or that left the held media any other way the
+    workflows do not know, is listed as unaccounted and the balance does not close."""
 
     contract: str
-    received: int  # originals handed over by the city
+    received: int  # originals handed over by the city (by receipt or registered by hand)
+    received_by_receipt: int  # of which on a confirmed 預り証
     copies: int  # copies made by the contractor (parent set)
-    returned: int
+    returned: int  # on a confirmed 返還受領書
     destroyed: int
     held: int  # HELD_STATUSES, lost media included: still the contractor's responsibility
     never_received: int  # on a handover list, never handed over: outside the equation
     by_status: dict[str, int]
     held_media: list[RegisterRow]
-    unaccounted_media: list[RegisterRow]  # in the register with a status the equation cannot place
+    unaccounted_media: list[RegisterRow]  # came in, but neither held, destroyed nor on a return receipt
+
+    @property
+    def registered_directly(self) -> int:
+        return self.received - self.received_by_receipt
 
     @property
     def came_in(self) -> int:
@@ -337,38 +348,45 @@ class Balance:
 
     @property
     def balanced(self) -> bool:
-        return self.came_in == self.went_out_or_held
+        return self.came_in == self.went_out_or_held and not self.unaccounted_media
 
 
 def closeout_balance(contract_code: str) -> Balance:
     contract = access.get_contract(contract_code)
+    media = list(Medium.select(Medium.id, Medium.status, Medium.parent).where(Medium.contract == contract.code).tuples())
     by_status: dict[str, int] = {}
-    originals = copies = 0
-    counts = (
-        Medium.select(Medium.status, peewee.fn.COUNT(Medium.id), peewee.fn.COUNT(Medium.parent))
-        .where(Medium.contract == contract.code)
-        .group_by(Medium.status)
-        .tuples()
-    )
-    for status, total, with_parent in counts:
-        by_status[status] = total
-        if status not in NEVER_RECEIVED_STATUSES:
-            originals += total - with_parent
-            copies += with_parent
+    for _id, status, _parent in media:
+        by_status[status] = by_status.get(status, 0) + 1
+    originals = {medium_id for medium_id, status, parent in media if parent is None and status not in NEVER_RECEIVED_STATUSES}
+    copies = {medium_id for medium_id, status, parent in media if parent is not None and status not in NEVER_RECEIVED_STATUSES}
+    held = {medium_id for medium_id, status, _ in media if status in HELD_STATUSES}
+    destroyed = {medium_id for medium_id, status, _ in media if status == "destroyed"}
+    returned = _handed_over(contract.code, "return")
+    came_in = originals | copies
+    accounted = returned | destroyed | held
+    unaccounted = (came_in - accounted) | (accounted - came_in)
     in_contract = Medium.contract == contract.code
-    unknown = [status for status in by_status if status not in STATUSES]
     return Balance(
         contract=contract.code,
-        received=originals,
-        copies=copies,
-        returned=by_status.get("returned", 0),
-        destroyed=by_status.get("destroyed", 0),
-        held=sum(by_status.get(status, 0) for status in HELD_STATUSES),
+        received=len(originals),
+        received_by_receipt=len(originals & _handed_over(contract.code, "receive")),
+        copies=len(copies),
+        returned=len(returned),
+        destroyed=len(destroyed),
+        held=len(held),
         never_received=sum(by_status.get(status, 0) for status in NEVER_RECEIVED_STATUSES),
         by_status=by_status,
         held_media=_rows(in_contract & Medium.status.in_(HELD_STATUSES)),
-        unaccounted_media=_rows(in_contract & Medium.status.in_(unknown)) if unknown else [],
+        unaccounted_media=_rows(in_contract & Medium.id.in_(sorted(unaccounted))) if unaccounted else [],
     )
+
+
+def _handed_over(contract_code: str, direction: str) -> set[str]:
+    """Media on the confirmed receipts of one direction: what both sides signed for."""
+    query = (HandoverItem.select(HandoverItem.medium).join(Handover)
+             .where((Handover.contract == contract_code) & (Handover.direction == direction)
+                    & (Handover.status == "confirmed") & HandoverItem.scanned_at.is_null(False)))
+    return {medium_id for (medium_id,) in query.tuples()}
 
 
 def _user_names() -> dict[str, str]:

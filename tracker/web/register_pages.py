@@ -6,11 +6,13 @@ may see and render. The CSV follows the reader's language, like the page it is l
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 
 from tracker import register
+from tracker.errors import DomainError
 from tracker.models import Contract
-from tracker.workflows import access
+from tracker.web.i18n import message
+from tracker.workflows import access, papers, registers
 
 blueprint = Blueprint("register", __name__)
 
@@ -30,6 +32,7 @@ def register_page():
         rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=len(rows), page=page, page_size=PAGE_SIZE,
         handlers=register.people_with_access(code) if code else [],
         status_name=register.status_name, role_name=register.role_name,
+        issued=papers.latest("register", code) if code else None,
     )
 
 
@@ -43,6 +46,17 @@ def register_csv():
 def custody_csv():
     code = _required_contract()
     return _csv_download(register.custody_csv([code], lang=g.lang), f"custody-{code}.csv")
+
+
+@blueprint.route("/register.pdf", methods=["POST"])
+def issue_register_pdf():
+    """Issue the register as a numbered PDF (recorded, so it can be verified later) and open it."""
+    try:
+        document = registers.issue_pdf(g.user, current_app.config["SETTINGS"], request.form.get("contract", ""))
+    except DomainError as error:
+        flash(message(error), "error")
+        return redirect(url_for("register.register_page"))
+    return redirect(url_for("custody.document_pdf", serial=document.serial))
 
 
 @blueprint.route("/contracts/<code>/balance")
