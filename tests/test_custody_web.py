@@ -187,3 +187,18 @@ def _label_url(app, medium_id):
 
     settings = app.config["SETTINGS"]
     return medium_url(medium_id, settings.secret, settings.base_url)
+
+
+def test_the_page_a_phone_opens_from_a_label_offers_the_scan_that_fits_now(app, cast, settings):
+    from tracker.workflows import handovers
+
+    worker = login(app.test_client(), "sato")
+    handover = handovers.start(cast.worker, "KG26", "receive", "2026-11-25 10:00", "市役所", "手渡し", "高橋 市役所")
+    (medium,) = handovers.import_list(cast.worker, handover.number, "l.csv", "名称,種類\n申告書,紙\n".encode())
+    label_path = "/M/" + _label_url(app, medium.id).split("/M/", 1)[1]  # what the phone's camera app opens
+    page = worker.get(worker.get(label_path).headers["Location"])
+    text = page.get_data(as_text=True)
+    assert f"{handover.number}: 受領として読み取る" in text
+    assert "受領として読み取る" not in login(app.test_client(), "takahashi").get(f"/media/{medium.id}").get_data(as_text=True)
+    post(worker, f"/handovers/{handover.number}/scan", {"codes": medium.id})
+    assert handovers.reconcile(handovers.get_handover(handover.number)).received[0].medium_id == medium.id

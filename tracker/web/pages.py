@@ -9,7 +9,7 @@ from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer, User
-from tracker.workflows import access, copies, labelling, media, people, places
+from tracker.workflows import access, copies, handovers, labelling, media, people, places, transfers
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -68,6 +68,7 @@ def medium_page(medium_id):
         label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
         layouts=presets.list_presets(),
         copy_requests=CopyRequest.select().where(CopyRequest.medium == medium.id).order_by(CopyRequest.number),
+        scan_into=_papers_to_scan_into(medium),
     )
 
 
@@ -133,6 +134,29 @@ def _allowed_actions(medium: Medium) -> set[str]:
     if medium.status in copies.COPYABLE:
         moves.add("request_copy")
     return moves
+
+
+def _papers_to_scan_into(medium: Medium) -> list[tuple[str, str, tuple[str, str]]]:
+    """Open handovers and transfers this medium could be scanned into now, as (number, URL, what):
+    a phone that opened the medium's page from its label records the scan with one tap."""
+    try:
+        access.require_custody(g.user, medium.contract)
+    except DomainError:
+        return []
+    found = []
+    open_handovers = Handover.select().where((Handover.contract == medium.contract_id) & (Handover.status == "open"))
+    for handover in open_handovers.order_by(Handover.number):
+        if handover.direction == "receive" and medium.status == "expected":
+            found.append((handover.number, url_for("custody.scan_into_handover", number=handover.number), ("受領として読み取る", "scan as received")))
+        elif handover.direction == "return" and medium.status in handovers.RETURNABLE:
+            found.append((handover.number, url_for("custody.scan_into_handover", number=handover.number), ("返還に加える", "add to the return")))
+    moving = Transfer.select().where((Transfer.contract == medium.contract_id) & (Transfer.status != "arrived"))
+    for transfer in moving.order_by(Transfer.number):
+        if transfer.status == "preparing" and medium.status in transfers.SENDABLE:
+            found.append((transfer.number, url_for("custody.scan_into_transfer", number=transfer.number), ("移送の発送に加える", "add to the departure")))
+        elif transfer.status == "departed" and medium.status == "in_transit":
+            found.append((transfer.number, url_for("custody.scan_into_transfer", number=transfer.number), ("到着を読み取る", "scan as arrived")))
+    return found
 
 
 def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:

@@ -11,7 +11,7 @@ from tracker.models import Medium, User
 from tracker.workflows import access, places
 from tracker.workflows.media import get_medium
 
-UNPRINTABLE = ("destroyed", "returned")
+UNPRINTABLE = ("destroyed", "returned", "not_received")
 
 
 def label_sheet(
