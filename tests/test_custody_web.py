@@ -202,3 +202,17 @@ def test_the_page_a_phone_opens_from_a_label_offers_the_scan_that_fits_now(app, 
     assert "受領として読み取る" not in login(app.test_client(), "takahashi").get(f"/media/{medium.id}").get_data(as_text=True)
     post(worker, f"/handovers/{handover.number}/scan", {"codes": medium.id})
     assert handovers.reconcile(handovers.get_handover(handover.number)).received[0].medium_id == medium.id
+
+
+def test_an_oversized_upload_is_refused_in_both_languages_and_records_nothing(app, cast):
+    from tracker.models import Event
+
+    worker = login(app.test_client(), "sato")
+    token = csrf(worker)
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    before = Event.select().count()
+    response = worker.post("/handovers/KG26-H0001/import", data={"csrf_token": token, "list": (io.BytesIO(b"x" * 20_000), "big.csv")},
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 413 and "大きすぎます" in text and "too large" in text
+    assert Event.select().count() == before

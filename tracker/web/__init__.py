@@ -9,7 +9,7 @@ from flask import Flask, g, jsonify, render_template, request
 
 from tracker import db, vocabulary
 from tracker.config import Settings
-from tracker.errors import DomainError
+from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
 from tracker.web import api, auth, custody, i18n, pages, register_pages
@@ -60,6 +60,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(413, _too_large)
     return app
 
 
@@ -74,6 +75,14 @@ def _not_found(_error):
         return jsonify({"error": "not_found", "message_ja": "そのURLはありません", "message_en": "no such URL"}), 404
     g.setdefault("lang", "ja")
     return render_template("error.html", text=i18n.both("ページが見つかりません", "page not found")), 404
+
+
+def _too_large(_error):
+    limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+    error = InvalidInput(f"送信したファイルが大きすぎます（上限 {limit} MB）。何も記録していません",
+                         f"the upload is too large (limit {limit} MB); nothing was recorded")
+    error.status = 413
+    return _domain_error(error)
 
 
 def _session_key(settings: Settings) -> bytes:
