@@ -1,7 +1,9 @@
 """JSON API for scanning stations and integrations, under /api/v1, with bearer tokens.
 
 Every error is JSON with ``error``, ``message_ja`` and ``message_en`` and a 4xx status; the
-OpenAPI document at /api/v1/openapi.json describes each route.
+OpenAPI document at /api/v1/openapi.json describes each route. Media, scans and the ledger are
+here; handovers, transfers, copies, the register and issued papers are in ``api_custody``, on
+the same blueprint.
 """
 
 from __future__ import annotations
@@ -69,10 +71,10 @@ def register_medium():
     body = _json_body()
     fields = ("pi_items", "record_count", "quantity", "description", "manufacturer", "model",
               "serial_number", "encrypted", "encryption", "seal_number", "location")
-    medium = media.register(
-        g.user, _field(body, "contract"), _field(body, "kind"), _field(body, "title"),
-        **{name: body[name] for name in fields if name in body},
-    )
+    details = {name: body[name] for name in fields if name in body}
+    if "encrypted" in details:
+        details["encrypted"] = _flag(body, "encrypted")
+    medium = media.register(g.user, _field(body, "contract"), _field(body, "kind"), _field(body, "title"), **details)
     return jsonify(scans.medium_summary(medium)), 201
 
 
@@ -97,7 +99,10 @@ def verify():
     })
 
 
-def _json_body() -> dict:
+def _json_body(required: bool = True) -> dict:
+    """The request's JSON object; with ``required=False`` an empty body is an empty object."""
+    if not required and not request.get_data():
+        return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("リクエスト本文は JSON オブジェクトにしてください", "the request body must be a JSON object")
@@ -109,3 +114,31 @@ def _field(body: dict, name: str):
     if value in (None, ""):
         raise InvalidInput(f"項目「{name}」がありません", f"field {name!r} is required")
     return value
+
+
+def _text(body: dict, name: str, required: bool = False) -> str:
+    """A string field ("" when absent, unless ``required``); a number or a list is refused."""
+    value = body.get(name)
+    if value is None:
+        return _field(body, name) if required else ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"項目「{name}」は文字列にしてください", f"field {name!r} must be a string", field=name)
+    return _field(body, name) if required else value
+
+
+def _flag(body: dict, name: str, default: bool | None = None) -> bool:
+    """A JSON boolean (required when ``default`` is None); "yes", 1 or "true" are refused, since a
+    guessed yes/no would be recorded in the ledger as if someone had said it."""
+    value = body.get(name)
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"項目「{name}」は true または false（JSON の真偽値）にしてください（受け取った値: {value!r}）",
+            f"field {name!r} must be true or false (a JSON boolean), not {value!r}", field=name,
+        )
+    return value
+
+
+# The custody routes register themselves on ``blueprint``; imported last, as they use the above.
+from tracker.web import api_custody  # noqa: E402,F401
