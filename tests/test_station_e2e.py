@@ -13,13 +13,18 @@ import qrcode
 from click.testing import CliRunner
 from waitress.server import create_server
 
+from pathlib import Path
+
 from labels.payload import location_url, medium_url
+from scanner import station as scanner_station
 from scanner.outbox import RemoteSink
 from scanner.station import Scan
 from tracker import ledger
-from tracker.cli import cli
-from tracker.models import Event, Medium
-from tracker.workflows import media, tokens
+from tracker.cli import EXIT_REFUSED, cli
+from tracker.models import Event, Handover, Medium
+from tracker.workflows import handovers, media, tokens
+
+SAMPLE_LIST = Path(__file__).resolve().parents[1] / "tracker" / "samples" / "handover-list-sample.csv"
 
 SIZE = (480, 640)
 BLANK = np.full((*SIZE, 3), 225, dtype=np.uint8)
@@ -67,6 +72,53 @@ def test_scan_video_stores_each_medium_once(cast, usb_sticks, settings, data_dir
 def test_scan_needs_exactly_one_source(data_dir, cast):
     result = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--user", "sato"])
     assert result.exit_code == 1 and "exactly one" in result.output
+
+
+@pytest.fixture
+def open_handover(cast):
+    """A receiving handover with the city's sample list imported: five expected media."""
+    handover = handovers.start(cast.worker, "KG26", "receive", "2026-11-25 10:00", "市役所第二庁舎 市民税課", "手渡し", "高橋 市役所")
+    listed = handovers.import_list(cast.worker, handover.number, SAMPLE_LIST.name, SAMPLE_LIST.read_bytes())
+    return handover, [medium.id for medium in listed]
+
+
+def test_receive_station_over_a_folder_of_labels_scans_into_the_handover(cast, open_handover, settings, data_dir, tmp_path):
+    handover, listed = open_handover
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    handed_over = listed[:-1]  # the city keeps the last line back
+    for number, medium_id in enumerate(handed_over + handed_over[:1]):  # one label photographed twice
+        cv2.imwrite(str(folder / f"{number:02d}.png"), label_frame(medium_url(medium_id, settings.secret, settings.base_url)))
+    result = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--images", str(folder), "--action", "receive",
+                                      "--context", handover.number.lower(), "--user", "sato"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    reconciliation = handovers.reconcile(Handover.get_by_id(handover.number))
+    assert [item.medium_id for item in reconciliation.received] == handed_over
+    assert [item.medium_id for item in reconciliation.missing] == listed[-1:]
+    assert not reconciliation.not_on_list
+    assert all(item.scanned_by == "sato" for item in reconciliation.received)
+    assert "二重読取り" in result.output and "duplicate" in result.output  # the second photo records nothing
+    assert Medium.get_by_id(handed_over[0]).status == "expected"  # changes hands only when the city confirms
+    assert ledger.verify().ok
+
+
+@pytest.mark.parametrize("action, paper", [("receive", "引渡し番号"), ("return", "引渡し番号"), ("send", "移送番号"), ("arrive", "移送番号")])
+def test_an_action_on_a_paper_without_context_is_refused_in_both_languages(cast, data_dir, tmp_path, action, paper):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    events_before = Event.select().count()
+    result = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--images", str(folder), "--action", action, "--user", "sato"])
+    assert result.exit_code == EXIT_REFUSED
+    assert paper in result.output and "--context" in result.output and f"{action} needs the" in result.output
+    assert Event.select().count() == events_before
+
+
+def test_scan_actions_are_the_stations(monkeypatch, data_dir):
+    monkeypatch.setitem(scanner_station.ACTIONS, "check", scanner_station.Action("check", label_ja="点検"))
+    help_text = CliRunner().invoke(cli, ["scan", "--help"]).output
+    assert "lookup|store|receive|return|send|arrive|check" in help_text
+    refused = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--images", str(data_dir), "--action", "destroy"])
+    assert refused.exit_code == 2 and "destroy" in refused.output
 
 
 def free_port() -> int:

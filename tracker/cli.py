@@ -17,6 +17,7 @@ from tracker.models import ROLES, create_schema
 
 EXIT_REFUSED = 1
 EXIT_TAMPERED = 3
+EXIT_UNBALANCED = 4
 
 
 def main() -> None:
@@ -68,7 +69,8 @@ def init(data_dir, base_url):
 
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="Seed only, do not start the web server.")
-@click.option("--media", "media_count", default=40, show_default=True, type=click.IntRange(1, 100_000), help="Number of media.")
+@click.option("--media", "media_count", default=40, show_default=True, type=click.IntRange(1, 100_000),
+              help="About this many media (at least 15: the whole custody story).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
 @click.pass_obj
@@ -79,10 +81,10 @@ def demo(data_dir, no_serve, media_count, host, port):
 
     if not config.is_initialised(data_dir):
         config.initialise(data_dir, f"http://{host}:{port}")
-    open_database(data_dir)
-    result = demo_data.seed(media_count)
+    settings = open_database(data_dir)
+    result = demo_data.seed(media_count, settings)
     if result["seeded"]:
-        click.echo(f"デモデータを作成しました（媒体 {media_count} 件）/ demo seeded with {media_count} media")
+        click.echo(f"デモデータを作成しました（媒体 {result['media']} 件）/ demo seeded with {result['media']} media")
     else:
         click.echo("既にデータがあるため、デモデータは追加しません / data exists; demo not seeded again")
     click.echo(f"ログイン / logins: admin, yamada（取扱責任者）, sato, suzuki（従事者）, takahashi（小金井市） — password: {demo_data.DEMO_PASSWORD}")
@@ -273,10 +275,6 @@ def location_add(data_dir, name, kind, purpose, site, room, check_interval_days)
     click.echo(f"登録しました / added: {created.code} {created.name}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---- scanning ----------------------------------------------------------------------------------
 
 
@@ -298,28 +296,59 @@ def decode(data_dir, files, one_d):
         click.echo(json.dumps(found, ensure_ascii=False))
 
 
+class StationActions(click.Choice):
+    """The scanning station's actions (``scanner.station.ACTIONS``), read only when needed:
+    importing the scanner loads OpenCV, which every other command can do without."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self):
+        from scanner.station import ACTIONS
+
+        return tuple(ACTIONS)
+
+    @choices.setter
+    def choices(self, _value):
+        pass  # always the registered actions
+
+
 @cli.command()
 @click.option("--camera", type=int, help="Camera number (0 = first webcam).")
 @click.option("--video", type=click.Path(exists=True, dir_okay=False), help="A recorded video file.")
 @click.option("--images", type=click.Path(exists=True, file_okay=False), help="A folder of photos.")
-@click.option("--action", type=click.Choice(["lookup", "store"]), default="lookup", show_default=True,
-              help="store: scan a location label, then the media put there.")
+@click.option("--action", type=StationActions(), default="lookup", show_default=True,
+              help="lookup: show each medium. store: scan a location label, then the media put there. "
+                   "receive / return: media handed over in a handover (--context). "
+                   "send / arrive: media leaving or arriving on a transfer (--context).")
+@click.option("--context", "context", metavar="NUMBER",
+              help="The handover number for receive/return (e.g. KG26-H0001), the transfer number for send/arrive "
+                   "(e.g. KG26-T0001). 引渡し番号・移送番号")
 @click.option("--user", "login", help="Act as this user on the local database.")
 @click.option("--server", help="Send scans to this mediatrail server instead (with --token).")
 @click.option("--token", envvar="MEDIATRAIL_TOKEN", help="Station token from `mediatrail user token` ($MEDIATRAIL_TOKEN).")
 @click.option("--repeat-seconds", default=3.0, show_default=True, help="Ignore the same code again within this time.")
 @click.pass_obj
 @refusals_are_messages
-def scan(data_dir, camera, video, images, action, login, server, token, repeat_seconds):
+def scan(data_dir, camera, video, images, action, context, login, server, token, repeat_seconds):
     """Scanning station: webcam, video or photo folder. スキャンステーション."""
     from scanner.outbox import RemoteSink
-    from scanner.station import Station, open_source
+    from scanner.station import ACTIONS, Station, open_source
     from tracker.errors import InvalidInput
     from tracker.workflows import access, scans
 
     sources = [source for source in (camera, video, images) if source is not None]
     if len(sources) != 1:
         raise InvalidInput("--camera / --video / --images のいずれか1つを指定してください", "give exactly one of --camera, --video, --images")
+    context = (context or "").strip() or None
+    paper = ACTIONS[action].needs_paper
+    if paper and not context:
+        paper_ja, paper_en, example = _STATION_PAPERS[paper]
+        raise InvalidInput(
+            f"{ACTIONS[action].label_ja}（{action}）には{paper_ja}を --context で指定してください（例: --context {example}）",
+            f"{action} needs the {paper_en} it works on: give --context (e.g. --context {example})",
+        )
     if server:
         if not token:
             raise InvalidInput("--server には --token が必要です", "--server needs --token")
@@ -332,8 +361,15 @@ def scan(data_dir, camera, video, images, action, login, server, token, repeat_s
         settings = open_database(data_dir)
         sink = scans.LocalSink(access.get_user(login), settings.secret)
         known = scans.is_known
-    station = Station(sink, settings.secret, action=action, known=known, repeat_seconds=repeat_seconds)
+    station = Station(sink, settings.secret, action=action, context=context, known=known, repeat_seconds=repeat_seconds)
     station.run(open_source(sources[0]))
+
+
+# What a station working on one paper needs to be told: (Japanese, English, example number).
+_STATION_PAPERS = {
+    "handover": ("引渡し番号", "handover number", "KG26-H0001"),
+    "transfer": ("移送番号", "transfer number", "KG26-T0001"),
+}
 
 
 # ---- labels ------------------------------------------------------------------------------------
@@ -384,3 +420,92 @@ def labels(data_dir, medium_ids, all_media, location_codes, layout, start_positi
         except printing.PrintError as error:
             raise InvalidInput(error.message_ja, error.message_en) from error
         click.echo(f"印刷を送信しました / sent to {printer}: {job}")
+
+
+# ---- for the inspection -------------------------------------------------------------------------
+
+
+@cli.command("register")
+@click.option("--contract", "contract_code", required=True, help="Contract code, e.g. KG26. 契約")
+@click.option("--csv", "register_path", type=click.Path(dir_okay=False), help="Write the media register (台帳) CSV here.")
+@click.option("--custody-csv", "custody_path", type=click.Path(dir_okay=False),
+              help="Write the chain of custody CSV (one line per event and medium) here.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Column names and wording.")
+@click.pass_obj
+@refusals_are_messages
+def register_command(data_dir, contract_code, register_path, custody_path, lang):
+    """Write the media register and the chain of custody as CSV files (UTF-8 with BOM, for Excel).
+    台帳・取扱履歴のCSV出力.
+
+    \b
+    Exit codes / 終了コード:
+      0  written / 書き出しました
+      1  refused, e.g. unknown contract or no file given / 実行できません
+    """
+    from tracker import register
+    from tracker.errors import InvalidInput
+    from tracker.workflows import access
+
+    if not register_path and not custody_path:
+        raise InvalidInput("--csv FILE か --custody-csv FILE を指定してください", "give --csv FILE or --custody-csv FILE (or both)")
+    open_database(data_dir)
+    contract = access.get_contract(contract_code)
+    if register_path:
+        _write_whole(register_path, register.register_csv([contract.code], lang))
+        click.echo(f"台帳を書き出しました / wrote the register: {register_path}")
+    if custody_path:
+        _write_whole(custody_path, register.custody_csv([contract.code], lang))
+        click.echo(f"取扱履歴を書き出しました / wrote the chain of custody: {custody_path}")
+
+
+@cli.command()
+@click.option("--contract", "contract_code", required=True, help="Contract code, e.g. KG26. 契約")
+@click.pass_obj
+@refusals_are_messages
+def balance(data_dir, contract_code):
+    """Close-out balance: received + copies = returned + destroyed + held. 終了時の媒体の収支.
+
+    \b
+    Exit codes / 終了コード:
+      0  balanced / 一致
+      1  refused, e.g. unknown contract / 実行できません（契約がない等）
+      4  does not balance / 一致しません
+    """
+    from tracker import register
+
+    open_database(data_dir)
+    result = register.closeout_balance(contract_code)
+    lines = (
+        ("受領（原本）", "received (originals)", result.received),
+        ("複製", "copies made", result.copies),
+        ("返還", "returned", result.returned),
+        ("廃棄", "destroyed", result.destroyed),
+        ("保管中（所在不明を含む）", "held (missing included)", result.held),
+        ("未受領（収支の対象外）", "never received (not counted)", result.never_received),
+    )
+    click.echo(f"{result.contract} 終了時の収支 / close-out balance")
+    for name_ja, name_en, count in lines:
+        click.echo(f"  {name_ja} / {name_en}: {count}")
+    click.echo(f"  受領＋複製 {result.came_in} / came in {result.came_in}; "
+               f"返還＋廃棄＋保管中 {result.went_out_or_held} / went out or held {result.went_out_or_held}")
+    if result.balanced:
+        click.echo("一致 / balanced")
+        return
+    for row in result.unaccounted_media:
+        click.echo(f"NG {row.id}: 状態「{row.status}」は収支に含められません / status {row.status!r} fits nowhere in the balance", err=True)
+    click.echo(f"一致しません / does NOT balance ({result.came_in} != {result.went_out_or_held})", err=True)
+    sys.exit(EXIT_UNBALANCED)
+
+
+def _write_whole(target: str, content: bytes) -> None:
+    """The whole file or nothing: a half-written register must not be handed to an inspector."""
+    import os
+
+    temporary = f"{target}.part"
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+    os.replace(temporary, target)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,20 +1,40 @@
-"""A realistic demo installation: one contract with Koganei City, its people, places and media.
+"""A realistic demo installation: one contract with Koganei City, its people, places and media,
+and the custody story a person opening the app should see on every page.
 
 Everything goes through the same workflows as real use, with the clock set back so the history
-spreads over the past weeks; ``mediatrail verify`` passes on the result.
+spreads over the past weeks; ``mediatrail verify`` passes on the result. The story, in order:
+
+* day 1 — the city hands the media over with its list (the sample list, plus generated lines
+  when more media are asked for): the list is imported, the labels printed and scanned, one
+  line is not handed over (未受領 on the receipt), the worker signs, takahashi confirms (預り証);
+  the media are put away in the cabinet and the safe;
+* day 2–42 — media are taken out to the work room and brought back (some late, some not yet);
+* day 8 — two media are moved to a second storage site (transfer record issued);
+* day 15–16 — a copy is asked for, approved by the city and made;
+* day 25 — three media are returned to the city (返還受領書);
+* day 40 — a second transfer leaves and is still on its way (移送中);
+* day 42 — another copy is asked for and waits for the city's approval;
+* day 43 — a second handover is scanned and signed, and waits for the city's confirmation.
+
+Three papers are issued in all (each PDF costs a second or two to render).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import random
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from tracker import timeutil
-from tracker.models import Event, User
-from tracker.workflows import labelling, media, people, places
+from tracker.models import Event, Medium, User
+from tracker.workflows import copies, handovers, labelling, media, people, places, transfers
 
 DEMO_PASSWORD = "mediatrail-demo"
 CONTRACT = "KG26"
+SAMPLE_LIST = Path(__file__).parent / "samples" / "handover-list-sample.csv"
 
 PEOPLE = (
     # login, name, role, organisation, title
@@ -25,7 +45,7 @@ PEOPLE = (
     ("takahashi", "高橋 美咲", "municipality", "小金井市 市民部 市民税課", "主査"),
 )
 
-# kind, title, personal-information items, records (range), electronic details
+# kind, title, personal-information items, records (range): the lines generated beyond the sample
 MEDIA_TEMPLATES = (
     ("paper", "令和8年度 給与支払報告書（原票）", ["氏名", "住所", "生年月日", "個人番号", "給与支払額"], (50, 500)),
     ("paper", "公的年金等支払報告書（原票）", ["氏名", "住所", "個人番号", "支払金額"], (30, 300)),
@@ -35,30 +55,238 @@ MEDIA_TEMPLATES = (
     ("ssd", "作業端末データ", ["氏名", "住所", "所得金額"], (2000, 30000)),
     ("tape", "月次バックアップテープ", ["氏名", "住所", "個人番号"], (10000, 80000)),
 )
-MAKERS = {
-    "usb": ("I-O DATA", "ED-E4/32G"), "hdd": ("BUFFALO", "HD-PCG1.0U3"), "ssd": ("Samsung", "T7 500GB"),
-    "optical": ("Verbatim", "DHR47J"), "tape": ("IBM", "LTO-8"),
-}
+KIND_WORDS = {"paper": "紙（原票）", "usb": "USBメモリ", "optical": "DVD-R", "hdd": "HDD", "ssd": "SSD", "tape": "磁気テープ"}
+ENCRYPTION = {"usb": "AES-256（BitLocker To Go）", "optical": "ZIP AES-256（パスワード別送）", "hdd": "BitLocker（XTS-AES 256）",
+              "ssd": "BitLocker（XTS-AES 256）", "tape": "LTO ハードウェア暗号化（AES-256）"}
+
+# Parts in the story, by position on the first handover list (its first five lines are the
+# sample: two paper boxes, a USB stick, a DVD-R, an HDD). The last line is never handed over.
+COPIED = 2  # copy approved and made
+SENT_AWAY = 3  # on the transfer still on its way
+MOVED = (4, 5)  # moved to the second storage site
+COPY_ASKED = 6  # copy waiting for the city's approval
+RETURNED = (7, 8, 9)  # returned to the city
+MIN_LIST_LINES = 12  # the parts above, the line not handed over, and a couple of ordinary media
+AWAITING_LINES = 2  # on the second handover, waiting for the city's confirmation
 
 
-def seed(media_count: int = 40, seed_value: int = 2026) -> dict:
-    """Create the demo records; refuses a database that already holds events."""
+def seed(media_count: int, settings, seed_value: int = 2026) -> dict:
+    """Create the demo records (about ``media_count`` media, at least 15 for the whole story);
+    refuses a database that already holds events. ``settings``: where issued papers are kept."""
     if Event.select().exists():
         return {"seeded": False}
-    rng = random.Random(seed_value)
-    start = timeutil.utc_now() - timedelta(days=45)
-    with timeutil.clock_at(start):
-        actors = _people()
-        cabinet = places.create_location(actors["admin"], "施錠キャビネットA", "cabinet", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
-        safe = places.create_location(actors["admin"], "耐火金庫1", "safe", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
-        work_room = places.create_location(actors["admin"], "入力作業室", "room", "work", site="本社 東小金井", room="3階 301（入退室管理）", lockable=True)
-    workers = [actors["sato"], actors["suzuki"]]
-    slot = timedelta(days=40) / max(media_count, 1)  # each medium's history fits in its slot
-    for number in range(media_count):
-        moment = start + timedelta(days=1) + slot * number
-        with timeutil.clock_at(moment):
-            _one_medium(rng, number, workers[number % 2], (cabinet, safe), work_room, moment, slot)
-    return {"seeded": True, "media": media_count}
+    story = _Story(random.Random(seed_value), settings)
+    story.tell(max(media_count - AWAITING_LINES - 1, MIN_LIST_LINES))
+    return {"seeded": True, "media": Medium.select().count()}
+
+
+class _Story:
+    def __init__(self, rng: random.Random, settings):
+        self.rng = rng
+        self.settings = settings
+        today = timeutil.utc_now().astimezone(timeutil.JST).date()
+        self.first_day = datetime.combine(today - timedelta(days=45), datetime.min.time(), timeutil.JST)
+        self.serials: set[str] = set()
+        self.references = 5  # the sample list's R6-ZEI-001..005
+        self.later: list[tuple[datetime, int, Callable[[], None]]] = []
+
+    def day(self, number: float, hour: int = 9, minute: int = 0) -> datetime:
+        return self.first_day + timedelta(days=number, hours=hour, minutes=minute)
+
+    def at(self, moment: datetime, action: Callable[[], None]) -> None:
+        """Do ``action`` later, in time order with everything else scheduled."""
+        self.later.append((moment, len(self.later), action))
+
+    def tell(self, list_lines: int) -> None:
+        with timeutil.clock_at(self.day(0, 9)):
+            self.actors = _people()
+            admin = self.actors["admin"]
+            self.cabinet = places.create_location(admin, "施錠キャビネットA", "cabinet", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
+            self.safe = places.create_location(admin, "耐火金庫1", "safe", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
+            self.work_room = places.create_location(admin, "入力作業室", "room", "work", site="本社 東小金井", room="3階 301（入退室管理）", lockable=True)
+            self.second_site = places.create_location(admin, "耐火書庫B", "safe", "storage", site="府中データセンター", room="地下1階 保管庫", check_interval_days=30)
+        received = self.receive_the_list(list_lines)
+        self.put_away_and_work(received)
+        self.move_to_second_site([received[index] for index in MOVED])
+        self.copy_with_approval(received[COPIED])
+        self.return_to_the_city([received[index] for index in RETURNED])
+        self.transfer_on_its_way(received[SENT_AWAY])
+        self.copy_waiting(received[COPY_ASKED])
+        self.handover_waiting_for_the_city()
+        for moment, _order, action in sorted(self.later, key=lambda entry: entry[:2]):
+            with timeutil.clock_at(moment):
+                action()
+
+    # ---- day 1: the receiving handover -------------------------------------------------------
+
+    def receive_the_list(self, lines: int) -> list[str]:
+        """The first handover, confirmed: returns the IDs of the list's media, in line order."""
+        yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
+        content = SAMPLE_LIST.read_bytes() + self.list_lines(lines - 5)
+        with timeutil.clock_at(self.day(1, 10)):
+            handover = handovers.start(yamada, CONTRACT, "receive", self.local(self.day(1, 10, 30)), "小金井市役所 第二庁舎 市民税課",
+                                       "職員による手渡し（施錠ケース）", "高橋 美咲（市民税課 主査）",
+                                       storage_plan="本社 2階 保管室の施錠キャビネット・耐火金庫に保管",
+                                       disposition_plan="業務完了後、返還の引渡しにより市へ返還")
+        with timeutil.clock_at(self.day(1, 10, 5)):
+            listed = [medium.id for medium in handovers.import_list(yamada, handover.number, SAMPLE_LIST.name, content)]
+        with timeutil.clock_at(self.day(1, 10, 10)):
+            labelling.record_print(sato, listed, "a4-24")
+        step = min(timedelta(seconds=40), timedelta(minutes=40) / len(listed))
+        for offset, medium_id in enumerate(listed[:-1]):  # the last line is not handed over
+            with timeutil.clock_at(self.day(1, 10, 30) + step * offset):
+                handovers.scan(sato, handover.number, medium_id)
+        with timeutil.clock_at(self.day(1, 11, 15)):
+            handovers.sign(sato, handover.number)
+        with timeutil.clock_at(self.day(1, 11, 20)):
+            handovers.confirm(takahashi, handover.number, self.settings)
+        return listed[:-1]
+
+    def list_lines(self, count: int) -> bytes:
+        """``count`` more lines for the city's list, in the sample's columns (CSV, CRLF)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for number in range(count):
+            kind, title, items, (low, high) = MEDIA_TEMPLATES[number % len(MEDIA_TEMPLATES)]
+            electronic = kind != "paper"
+            self.references += 1
+            writer.writerow([
+                f"R6-ZEI-{self.references:03d}", f"{title} 第{number // len(MEDIA_TEMPLATES) + 1}回", KIND_WORDS[kind],
+                self.rng.randint(1, 5) if not electronic else 1, f"{self.rng.randint(low, high):,}", "、".join(items),
+                self.serial() if electronic else "", "有" if electronic else "無", ENCRYPTION.get(kind, ""),
+                f"SEAL-2024-{self.references:04d}" if self.rng.random() < 0.6 else "",
+            ])
+        return out.getvalue().encode("utf-8")
+
+    def serial(self) -> str:
+        while True:
+            serial = f"SN{self.rng.randint(10**7, 10**8 - 1)}"
+            if serial not in self.serials:
+                self.serials.add(serial)
+                return serial
+
+    # ---- day 1–42: storage and work ----------------------------------------------------------
+
+    def put_away_and_work(self, received: list[str]) -> None:
+        workers = [self.actors["sato"], self.actors["suzuki"]]
+        special = {COPIED, SENT_AWAY, COPY_ASKED, *MOVED, *RETURNED}
+        step = min(timedelta(minutes=3), timedelta(hours=4) / len(received))
+        for index, medium_id in enumerate(received):
+            worker = workers[index % 2]
+            place = (self.cabinet, self.safe)[index % 2]
+            roll = 1.0 if index in special else self.rng.random()
+            if roll < 0.10:
+                continue  # received at the handover, not yet put away: the dashboard shows it
+            with timeutil.clock_at(self.day(1, 13) + step * index):
+                media.store(worker, medium_id, place.code)
+            if roll >= 0.45:
+                continue
+            out = self.day(2 + self.rng.uniform(0, 38), 9, self.rng.randint(0, 480))
+            due = (out + timedelta(days=self.rng.choice((1, 3, 7, 60)))).astimezone(timeutil.JST).date().isoformat()
+            self.at(out, lambda worker=worker, medium_id=medium_id, due=due:
+                    media.take_out(worker, medium_id, self.work_room.code, "課税資料の入力作業", due))
+            if roll < 0.25:
+                back = out + timedelta(days=self.rng.uniform(0.2, 2))
+                self.at(back, lambda worker=worker, medium_id=medium_id, place=place: media.store(worker, medium_id, place.code))
+
+    # ---- later: transfers, copies, the return, the waiting handover ---------------------------
+
+    def move_to_second_site(self, medium_ids: list[str]) -> None:
+        """Day 8: two media to the second storage site; the transfer record is issued."""
+        sato = self.actors["sato"]
+        numbers = {}
+
+        def plan():
+            numbers["transfer"] = self.plan_transfer("保管場所の分散（耐火書庫への移管）", "T-SEAL-0001").number
+
+        self.at(self.day(8, 9, 30), plan)
+        for offset, medium_id in enumerate(medium_ids):
+            self.at(self.day(8, 10, offset), lambda medium_id=medium_id: transfers.scan_out(sato, numbers["transfer"], medium_id))
+        self.at(self.day(8, 10, 10), lambda: transfers.depart(sato, numbers["transfer"]))
+        for offset, medium_id in enumerate(medium_ids):
+            self.at(self.day(8, 11, 30 + offset), lambda medium_id=medium_id: transfers.scan_in(sato, numbers["transfer"], medium_id))
+        self.at(self.day(8, 11, 40), lambda: transfers.arrive(sato, numbers["transfer"], True, self.settings))
+
+    def transfer_on_its_way(self, medium_id: str) -> None:
+        """Day 40: a transfer leaves and has not arrived yet."""
+        suzuki = self.actors["suzuki"]
+        numbers = {}
+
+        def plan():
+            numbers["transfer"] = self.plan_transfer("入力済み資料の耐火書庫への移管", "T-SEAL-0002", ["鈴木 一郎"]).number
+
+        self.at(self.day(40, 9), plan)
+        self.at(self.day(40, 9, 20), lambda: transfers.scan_out(suzuki, numbers["transfer"], medium_id))
+        self.at(self.day(40, 9, 30), lambda: transfers.depart(suzuki, numbers["transfer"]))
+
+    def plan_transfer(self, purpose: str, seal: str, custodians=("佐藤 花子", "鈴木 一郎")):
+        return transfers.plan(self.actors["yamada"], CONTRACT, purpose, "本社 東小金井 2階 保管室", self.second_site.code,
+                              "社用車（施錠した運搬ケース）", list(custodians), seal_number=seal,
+                              route="東小金井 → 府中（立ち寄りなし）", approval_reference="小金井市 市民税課 承認済み（契約書第7条）")
+
+    def copy_with_approval(self, medium_id: str) -> None:
+        """Day 15–16: a copy asked for, approved by the city, made and labelled."""
+        yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
+        numbers = {}
+
+        def ask():
+            numbers["copy"] = copies.request(yamada, medium_id, 1, "hdd", "入力作業用の作業コピー（原本の損耗防止）").number
+
+        def make():
+            made = copies.make_copy(sato, numbers["copy"], self.cabinet.code, encrypted=True, encryption=ENCRYPTION["hdd"],
+                                    manufacturer="BUFFALO", model="HD-PCG1.0U3", serial_number=self.serial())
+            labelling.record_print(sato, [made.id], "a4-24")
+
+        self.at(self.day(15, 14), ask)
+        self.at(self.day(16, 10), lambda: copies.decide(takahashi, numbers["copy"], True, "入力作業に必要な1部に限り承認"))
+        self.at(self.day(16, 15), make)
+
+    def copy_waiting(self, medium_id: str) -> None:
+        """Day 42: a copy asked for; it waits on takahashi's dashboard."""
+        yamada = self.actors["yamada"]
+        self.at(self.day(42, 11), lambda: copies.request(yamada, medium_id, 1, "usb", "照合作業用の複製"))
+
+    def return_to_the_city(self, medium_ids: list[str]) -> None:
+        """Day 25: three media handed back; takahashi confirms and the 返還受領書 is issued."""
+        yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
+        numbers = {}
+
+        def start():
+            numbers["handover"] = handovers.start(yamada, CONTRACT, "return", self.local(self.day(25, 14)), "小金井市役所 第二庁舎 市民税課",
+                                                  "職員による手渡し（施錠ケース）", "高橋 美咲（市民税課 主査）").number
+
+        self.at(self.day(25, 10), start)
+        for offset, medium_id in enumerate(medium_ids):
+            self.at(self.day(25, 13, 30 + offset), lambda medium_id=medium_id: handovers.scan(sato, numbers["handover"], medium_id))
+        self.at(self.day(25, 13, 50), lambda: handovers.sign(yamada, numbers["handover"]))
+        self.at(self.day(25, 14, 10), lambda: handovers.confirm(takahashi, numbers["handover"], self.settings))
+
+    def handover_waiting_for_the_city(self) -> None:
+        """Day 43: a second list handed over, scanned and signed; the city has not confirmed yet."""
+        yamada, sato = self.actors["yamada"], self.actors["sato"]
+        numbers = {}
+
+        def start_and_import():
+            handover = handovers.start(yamada, CONTRACT, "receive", self.local(self.day(43, 10, 30)), "小金井市役所 第二庁舎 市民税課",
+                                       "職員による手渡し（施錠ケース）", "高橋 美咲（市民税課 主査）",
+                                       storage_plan="本社 2階 保管室の施錠キャビネットに保管")
+            numbers["handover"] = handover.number
+            header = SAMPLE_LIST.read_bytes().split(b"\r\n", 1)[0] + b"\r\n"
+            listed = handovers.import_list(yamada, handover.number, "追加分リスト.csv", header + self.list_lines(AWAITING_LINES))
+            numbers["media"] = [medium.id for medium in listed]
+            labelling.record_print(sato, numbers["media"], "a4-24")
+
+        def scan_all():
+            for medium_id in numbers["media"]:
+                handovers.scan(sato, numbers["handover"], medium_id)
+
+        self.at(self.day(43, 10), start_and_import)
+        self.at(self.day(43, 10, 40), scan_all)
+        self.at(self.day(43, 10, 50), lambda: handovers.sign(sato, numbers["handover"]))
+
+    @staticmethod
+    def local(moment: datetime) -> str:
+        return moment.astimezone(timeutil.JST).strftime("%Y-%m-%d %H:%M")
 
 
 def _people() -> dict[str, User]:
@@ -78,29 +306,3 @@ def _people() -> dict[str, User]:
         people.add_to_roster(actors["yamada"], CONTRACT, login, "worker", reported_on=today)
         people.sign_pledge(actors[login], CONTRACT)
     return actors
-
-
-def _one_medium(rng, number, worker, storage_places, work_room, moment, slot) -> None:
-    kind, title, items, (low, high) = MEDIA_TEMPLATES[number % len(MEDIA_TEMPLATES)]
-    maker, model = MAKERS.get(kind, ("", ""))
-    electronic = kind != "paper"
-    medium = media.register(
-        worker, CONTRACT, kind, f"{title} 第{number // len(MEDIA_TEMPLATES) + 1}回",
-        pi_items=items, record_count=rng.randint(low, high), quantity=rng.randint(1, 5) if kind == "paper" else 1,
-        manufacturer=maker, model=model, serial_number=f"SN{rng.randint(10**7, 10**8 - 1)}" if electronic else "",
-        encrypted=electronic, encryption="AES-256（BitLocker To Go）" if electronic else "",
-        seal_number=f"S-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else "",
-    )
-    labelling.record_print(worker, [medium.id], "a4-24")
-    place = storage_places[number % len(storage_places)]
-    roll = rng.random()
-    if roll < 0.08:
-        return  # received at the handover, not yet put away: the dashboard shows it
-    media.store(worker, medium.id, place.code)
-    if roll < 0.30:
-        with timeutil.clock_at(moment + slot * 0.3):
-            due = (moment + timedelta(days=rng.choice((1, 3, 7, 60)))).astimezone(timeutil.JST).date().isoformat()
-            media.take_out(worker, medium.id, work_room.code, "課税資料の入力作業", due)
-        if roll < 0.18:
-            with timeutil.clock_at(moment + slot * 0.6):
-                media.store(worker, medium.id, place.code)
