@@ -196,12 +196,14 @@ class Medium(BaseModel):
     registered_at = peewee.CharField()
     updated_at = peewee.CharField()
     labels_printed = peewee.IntegerField(default=0)
+    last_checked_at = peewee.CharField(null=True)  # last storage check that found it (Art. 6(2))
+    is_backup = peewee.BooleanField(default=False)  # a backup medium: storage checks list them apart
 
     ledger_fields = (
         "contract", "kind", "title", "description", "pi_items", "record_count", "quantity",
         "manufacturer", "model", "serial_number", "encrypted", "encryption", "seal_number",
         "parent", "status", "location", "custodian", "purpose", "due_back", "registered_at",
-        "updated_at", "labels_printed",
+        "updated_at", "labels_printed", "last_checked_at", "is_backup",
     )
 
     @property
@@ -401,6 +403,171 @@ class Meta(BaseModel):
 
 
 # Order matters: a row may refer only to rows of tables earlier in this list.
+# ---- projection: destruction (Art. 17) --------------------------------------------------------
+
+DESTRUCTION_STATUSES = ("applied", "approved", "rejected", "withdrawn", "completed")
+SANITIZATION_CATEGORIES = ("clear", "purge", "destroy")  # NIST SP 800-88
+
+
+class DestructionApplication(BaseModel):
+    """消去・廃棄申請書 (Art. 17(2)) and what became of it: the city's decision, the execution."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-A0001, the application number
+    contract = peewee.ForeignKeyField(Contract, backref="destruction_applications")
+    status = peewee.CharField(choices=[(s, s) for s in DESTRUCTION_STATUSES])
+    reason = peewee.CharField()
+    scheduled_at = peewee.CharField()  # UTC ISO; execution is refused before this day (JST)
+    place = peewee.CharField()
+    witness_requested = peewee.BooleanField(default=False)
+    copies_statement = peewee.TextField(default="")  # how copies and backups are covered
+    verification_plan = peewee.TextField(default="")
+    applied_by = peewee.CharField()
+    applied_at = peewee.CharField()
+    decided_by = peewee.CharField(null=True)  # a municipality login, never a contractor's
+    decided_at = peewee.CharField(null=True)
+    decision_note = peewee.TextField(default="")  # conditions, or the reason for a rejection / withdrawal
+    approval_number = peewee.CharField(default="")
+    started_at = peewee.CharField(null=True)
+    completed_at = peewee.CharField(null=True)
+    operator = peewee.CharField(null=True)  # who did it (login)
+    verifier = peewee.CharField(null=True)  # who verified (login)
+    witness = peewee.CharField(null=True)  # a municipality login, when the witness used their own
+    witness_name = peewee.CharField(default="")  # or the name typed with a drawn signature
+    witness_signature = peewee.CharField(null=True)  # attachment sha256 of the drawn signature
+    witnessed_at = peewee.CharField(null=True)
+
+    ledger_fields = (
+        "contract", "status", "reason", "scheduled_at", "place", "witness_requested", "copies_statement",
+        "verification_plan", "applied_by", "applied_at", "decided_by", "decided_at", "decision_note",
+        "approval_number", "started_at", "completed_at", "operator", "verifier", "witness", "witness_name",
+        "witness_signature", "witnessed_at",
+    )
+
+
+class DestructionItem(BaseModel):
+    """One medium on an application: the method applied for, and what was done."""
+
+    key = peewee.CharField(primary_key=True)  # "<application>/<medium>"
+    application = peewee.ForeignKeyField(DestructionApplication, backref="items")
+    medium = peewee.ForeignKeyField(Medium, backref="destruction_items")
+    category = peewee.CharField(choices=[(c, c) for c in SANITIZATION_CATEGORIES])
+    technique = peewee.CharField()  # overwrite, nvme_sanitize, crypto_erase, degauss, shred...
+    level = peewee.CharField(default="")  # DIN 66399 / ISO 21964, e.g. "H-5", "P-4"
+    tool = peewee.CharField(default="")
+    tool_version = peewee.CharField(default="")
+    subcontractor = peewee.CharField(default="")  # Art. 14: who, when someone else does it
+    scanned_at = peewee.CharField(null=True)  # scanned at the destruction station
+    destroyed_at = peewee.CharField(null=True)
+    destroyed_by = peewee.CharField(null=True)
+    verification_method = peewee.CharField(default="")
+    verification_result = peewee.CharField(default="")
+    destination = peewee.CharField(default="")  # where the remains went
+
+    ledger_fields = (
+        "application", "medium", "category", "technique", "level", "tool", "tool_version", "subcontractor",
+        "scanned_at", "destroyed_at", "destroyed_by", "verification_method", "verification_result", "destination",
+    )
+
+
+EVIDENCE_STAGES = ("before", "during", "after", "report", "signature")
+
+
+class Evidence(BaseModel):
+    """A photo or erasure report kept as proof: its hash is in the ledger the moment it is stored."""
+
+    key = peewee.CharField(primary_key=True)  # "<paper>/<sha256>"
+    paper = peewee.CharField(index=True)  # the application (or check, incident) number it belongs to
+    medium = peewee.CharField(null=True)  # null: for the whole batch
+    stage = peewee.CharField(choices=[(s, s) for s in EVIDENCE_STAGES])
+    attachment = peewee.ForeignKeyField(Attachment)
+    taken_at = peewee.CharField(null=True)  # from EXIF, UTC ISO; null when the photo has none
+    clock_skew_seconds = peewee.IntegerField(null=True)  # taken_at minus the server's receipt time
+    uploaded_by = peewee.CharField()
+    uploaded_at = peewee.CharField()
+
+    ledger_fields = ("paper", "medium", "stage", "attachment", "taken_at", "clock_skew_seconds", "uploaded_by", "uploaded_at")
+
+
+# ---- projection: storage checks and incidents (Art. 6(2), 19) ----------------------------------
+
+CHECK_STATUSES = ("open", "completed", "signed_off")
+
+
+class StorageCheck(BaseModel):
+    """保管状況点検 (Art. 6(2)) of one storage place: what was expected there, what was found."""
+
+    number = peewee.CharField(primary_key=True)  # CHK-00001
+    location = peewee.ForeignKeyField(Location, backref="checks")
+    status = peewee.CharField(choices=[(s, s) for s in CHECK_STATUSES])
+    expected = JSONField(default=list)  # medium IDs recorded at this place when the check began
+    participants = JSONField(default=list)  # logins of the people taking part
+    started_by = peewee.CharField()
+    started_at = peewee.CharField()
+    accuracy_method = peewee.TextField(default="")  # data-accuracy check: how
+    accuracy_result = peewee.TextField(default="")  # and what it showed
+    anomalies = peewee.TextField(default="")
+    corrective_actions = peewee.TextField(default="")
+    completed_by = peewee.CharField(null=True)
+    completed_at = peewee.CharField(null=True)
+    signed_off_by = peewee.CharField(null=True)  # the responsible person
+    signed_off_at = peewee.CharField(null=True)
+
+    ledger_fields = (
+        "location", "status", "expected", "participants", "started_by", "started_at", "accuracy_method",
+        "accuracy_result", "anomalies", "corrective_actions", "completed_by", "completed_at",
+        "signed_off_by", "signed_off_at",
+    )
+
+
+class CheckScan(BaseModel):
+    key = peewee.CharField(primary_key=True)  # "<check>/<medium>"
+    check = peewee.ForeignKeyField(StorageCheck, backref="scans")
+    medium = peewee.CharField()  # not a foreign key: an unknown label is recorded too
+    scanned_at = peewee.CharField()
+    scanned_by = peewee.CharField()
+    seal_intact = peewee.BooleanField(null=True)
+    note = peewee.CharField(default="")
+
+    ledger_fields = ("check", "medium", "scanned_at", "scanned_by", "seal_intact", "note")
+
+
+INCIDENT_STATUSES = ("draft", "preliminary", "final", "closed")
+
+
+class Incident(BaseModel):
+    """事故報告 (Art. 19): what is known, what is being done, preliminary then final report."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-I0001
+    contract = peewee.ForeignKeyField(Contract, backref="incidents")
+    status = peewee.CharField(choices=[(s, s) for s in INCIDENT_STATUSES])
+    media = JSONField(default=list)  # medium IDs concerned
+    source = peewee.CharField(default="")  # e.g. the storage check or transfer that found it
+    summary = peewee.TextField(default="")
+    pi_items = JSONField(default=list)
+    record_count = peewee.IntegerField(default=0)
+    encrypted = peewee.BooleanField(null=True)
+    place = peewee.CharField(default="")
+    last_seen = peewee.TextField(default="")  # where and by whom, from the ledger
+    occurred_at = peewee.CharField(null=True)
+    discovered_at = peewee.CharField()
+    circumstances = peewee.TextField(default="")
+    cause = peewee.TextField(default="")
+    response_steps = JSONField(default=list)  # [{"action", "owner", "deadline", "done_at"}]
+    secondary_harm = peewee.TextField(default="")
+    prevention = peewee.TextField(default="")
+    opened_by = peewee.CharField()
+    opened_at = peewee.CharField()
+    preliminary_at = peewee.CharField(null=True)
+    final_at = peewee.CharField(null=True)
+    closed_at = peewee.CharField(null=True)
+
+    ledger_fields = (
+        "contract", "status", "media", "source", "summary", "pi_items", "record_count", "encrypted", "place",
+        "last_seen", "occurred_at", "discovered_at", "circumstances", "cause", "response_steps",
+        "secondary_harm", "prevention", "opened_by", "opened_at", "preliminary_at", "final_at", "closed_at",
+    )
+
+
 class Document(BaseModel):
     """A PDF as issued: its serial never reused, the ledger head it was made from, and its bytes
     kept as an attachment (so ``verify()`` re-hashes it and the same file can be downloaded again)."""
@@ -420,7 +587,8 @@ class Document(BaseModel):
 
 PROJECTED_MODELS = (
     User, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
-    Handover, HandoverItem, Transfer, TransferItem, CopyRequest, Document,
+    Handover, HandoverItem, Transfer, TransferItem, CopyRequest,
+    DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)

@@ -9,7 +9,7 @@ approval number printed on its record.
 from __future__ import annotations
 
 from tracker import db, ledger
-from tracker.errors import InvalidInput, NeedsApproval, NotFound, WrongState
+from tracker.errors import InvalidInput, NeedsApproval, WrongState
 from tracker.models import MEDIUM_KINDS, CopyRequest, Medium, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, media, places
@@ -82,10 +82,7 @@ def make_copy(actor: User, number: str, location: str | None = None, **details) 
 
 
 def get_request(number: str) -> CopyRequest:
-    found = CopyRequest.get_or_none(CopyRequest.number == (number or "").strip().upper())
-    if found is None:
-        raise NotFound(f"複製の申請 {number} は登録されていません", f"no copy request {number}")
-    return found
+    return inputs.find_paper(CopyRequest, number, "複製の申請", "copy request")
 
 
 def pending(contracts: list[str]) -> list[CopyRequest]:

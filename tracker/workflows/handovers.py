@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from tracker import db, ledger
-from tracker.errors import AlreadyExists, InvalidInput, NotFound, WrongState
+from tracker.errors import AlreadyExists, InvalidInput, WrongState
 from tracker.models import HELD_STATUSES, Handover, HandoverItem, Medium, User
 from tracker.timeutil import now_iso
 from tracker.documents import receipts
@@ -79,7 +79,7 @@ def import_list(actor: User, number: str, filename: str, content: bytes) -> list
             changes={
                 "medium": dict(zip(medium_ids, new_rows)),
                 "handover_item": {
-                    item_key(number, medium_id): {"handover": number, "medium": medium_id, "line": row.line,
+                    inputs.item_key(number, medium_id): {"handover": number, "medium": medium_id, "line": row.line,
                                                   "reference": row.city_reference}
                     for medium_id, row in zip(medium_ids, rows)
                 },
@@ -118,7 +118,7 @@ def scan(actor: User, number: str, medium_id: str) -> ScanResult:
                 f"label {medium.id} belongs to another contract ({medium.contract_id}), not to this handover's ({handover.contract_id})",
                 id=medium.id,
             )
-        key = item_key(number, medium.id)
+        key = inputs.item_key(number, medium.id)
         item = HandoverItem.get_or_none(HandoverItem.key == key)
         if item is not None and item.scanned_at:
             return ScanResult(item, fresh=False)
@@ -244,18 +244,7 @@ def preview_receipt(actor: User, number: str, settings) -> bytes:
 
 
 def get_handover(number: str) -> Handover:
-    handover = Handover.get_or_none(Handover.number == (number or "").strip().upper())
-    if handover is None:
-        raise NotFound(f"引渡し {number} は登録されていません", f"no handover {number}")
-    return handover
-
-
-def open_handovers(contracts: list[str]) -> list[Handover]:
-    return list(Handover.select().where(Handover.contract.in_(contracts) & (Handover.status != "confirmed")).order_by(Handover.number))
-
-
-def item_key(number: str, medium_id: str) -> str:
-    return f"{number}/{medium_id}"
+    return inputs.find_paper(Handover, number, "引渡し", "handover")
 
 
 # ---- helpers -----------------------------------------------------------------------------------

@@ -53,6 +53,19 @@ def parse_choice(value: str, choices: tuple[str, ...], label_ja: str, label_en: 
     return value
 
 
+def find_paper(model, number: str, what_ja: str, what_en: str):
+    """A handover, transfer, request or document by its number, however the reader typed it."""
+    found = model.get_or_none(model._meta.primary_key == (number or "").strip().upper())
+    if found is None:
+        raise NotFound(f"{what_ja} {number} は登録されていません", f"no {what_en} {number}")
+    return found
+
+
+def item_key(number: str, medium_id: str) -> str:
+    """The key of a medium's row within a paper (a handover's or a transfer's items)."""
+    return f"{number}/{medium_id}"
+
+
 def next_number(model, contract_code: str, letter: str, digits: int = 4) -> str:
     """The next paper number of a contract, e.g. ``KG26-H0003``; never reused, since rows of the
     projection are never deleted. Call inside ``db.writing()``."""

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from tracker import db, ledger
 from tracker.documents.paper import Issue
-from tracker.errors import NotFound
 from tracker.models import Document, Event, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, attachments, inputs
@@ -65,9 +64,7 @@ def verify_url(settings, serial: str) -> str:
 
 
 def get_document(actor: User, serial: str) -> Document:
-    document = Document.get_or_none(Document.serial == (serial or "").strip().upper())
-    if document is None:
-        raise NotFound(f"文書番号 {serial} の文書は発行されていません", f"no document numbered {serial}")
+    document = inputs.find_paper(Document, serial, "文書番号", "document numbered")
     access.require_read(actor, document.contract)
     return document
 

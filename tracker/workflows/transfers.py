@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tracker import db, ledger
 from tracker.documents import transfers as transfer_papers
-from tracker.errors import NotFound, WrongState
+from tracker.errors import WrongState
 from tracker.models import Medium, Transfer, TransferItem, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, media, papers, places
@@ -86,7 +86,7 @@ def scan_out(actor: User, number: str, medium_id: str) -> ScanResult:
     with db.writing():
         transfer = _require_status(number, "preparing")
         medium = _medium_of(transfer, medium_id)
-        key = item_key(number, medium.id)
+        key = inputs.item_key(number, medium.id)
         if TransferItem.get_or_none(TransferItem.key == key):
             return ScanResult(TransferItem.get_by_id(key), fresh=False)
         media.require_status(medium, SENDABLE)
@@ -127,7 +127,7 @@ def scan_in(actor: User, number: str, medium_id: str) -> ScanResult:
     with db.writing():
         transfer = _require_status(number, "departed")
         medium = _medium_of(transfer, medium_id)
-        key = item_key(number, medium.id)
+        key = inputs.item_key(number, medium.id)
         item = TransferItem.get_or_none(TransferItem.key == key)
         if item is not None and item.arrived_at:
             return ScanResult(item, fresh=False, unexpected=item.sent_at is None)
@@ -216,18 +216,7 @@ def require_encrypted(medium: Medium) -> None:
 
 
 def get_transfer(number: str) -> Transfer:
-    transfer = Transfer.get_or_none(Transfer.number == (number or "").strip().upper())
-    if transfer is None:
-        raise NotFound(f"移送 {number} は登録されていません", f"no transfer {number}")
-    return transfer
-
-
-def open_transfers(contracts: list[str]) -> list[Transfer]:
-    return list(Transfer.select().where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")).order_by(Transfer.number))
-
-
-def item_key(number: str, medium_id: str) -> str:
-    return f"{number}/{medium_id}"
+    return inputs.find_paper(Transfer, number, "移送", "transfer")
 
 
 def _require_status(number: str, status: str) -> Transfer:
