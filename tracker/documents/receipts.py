@@ -139,9 +139,15 @@ def _item_rows(handed: list[HandoverItem]) -> list[list[str]]:
 
 
 def _differences(paper: Paper, handover: Handover, items: list[HandoverItem]) -> None:
-    """未受領 (on the list, not handed over) and 一覧外 (handed over, not on the list)."""
-    if handover.list_name or handover.list_sha256:
-        paper.fields([("受渡し一覧 / list", handover.list_name or "—"), ("SHA-256", handover.list_sha256 or "—")])
+    """未受領 (on the list, not handed over) and 一覧外 (handed over, not on the list).
+
+    Without a list (every return, and receipts made by scanning alone) there is nothing to
+    differ from: the media scanned are what was handed over, and saying "not on the list" of
+    each would only alarm the reader."""
+    if not handover.list_name and not any(item.listed for item in items):
+        paper.paragraph("受渡し一覧はありません。読み取った媒体が受渡しの対象です。 / No list: the media scanned are what was handed over.")
+        return
+    paper.fields([("受渡し一覧 / list", handover.list_name or "—"), ("SHA-256", handover.list_sha256 or "—")])
     missing = [("未受領", item) for item in items if item.listed and not item.scanned_at]
     extra = [("一覧外", item) for item in items if item.scanned_at and not item.listed]
     if not missing and not extra:
