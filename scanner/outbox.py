@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,7 @@ class RemoteSink:
 
     def __init__(self, server_url: str, token: str, queue_dir: str | os.PathLike, *, timeout=TIMEOUT, session=None):
         self.url = server_url.rstrip("/") + "/api/v1/scans"
+        self.devices_url = server_url.rstrip("/") + "/api/v1/checks/devices"
         self.timeout = timeout
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
@@ -89,6 +92,31 @@ class RemoteSink:
                 _remove(path)
                 sent += 1
         return DrainResult(sent, refused, len(self.pending()))
+
+    def report_queue(self, action: str, location: str) -> bool:
+        """During a storage check, tell the server how many scans wait in this queue: it will not
+        complete the check while any do (``tracker.workflows.checks``). The station calls this
+        after every drain. False when the server could not be told."""
+        if action != "check":
+            return False
+        body = {"device": self.device_id(), "name": f"station {socket.gethostname()}", "pending": len(self.pending()),
+                "location": location}
+        try:
+            response = self.session.post(self.devices_url, json=body, timeout=self.timeout)
+        except requests.RequestException as error:
+            log.info("queue length not reported: %s", error)
+            return False
+        return response.status_code < 400
+
+    def device_id(self) -> str:
+        """This station's ID, kept beside its queue so that it survives restarts."""
+        path = self.queue_dir / "device-id"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))["device"]
+        except (OSError, ValueError, KeyError):
+            device = f"station-{uuid.uuid4()}"
+            _write_atomically(path, {"device": device})
+            return device
 
     def pending(self) -> list[Path]:
         """Queued scan files, oldest first (names start with the time they were queued)."""

@@ -103,6 +103,8 @@ register_action("receive", label_ja="受領", needs_paper="handover")
 register_action("return", label_ja="返還", needs_paper="handover")
 register_action("send", label_ja="移送の発送", needs_paper="transfer")
 register_action("arrive", label_ja="移送の到着", needs_paper="transfer")
+register_action("destroy", label_ja="廃棄", needs_paper="application")
+register_action("check", needs_location=True, label_ja="保管状況点検")
 
 
 @dataclass
@@ -247,6 +249,13 @@ class Station:
             drain()
         except Exception:
             log.exception("draining the sink's queue failed")
+        # A storage check waits for scans still queued here: tell the server how many there are.
+        report = getattr(self.sink, "report_queue", None)
+        if report is not None and self.location_context:
+            try:
+                report(self.action.name, self.location_context)
+            except Exception:
+                log.exception("reporting the queue failed")
 
 
 # --- frame sources --------------------------------------------------------------------------

@@ -19,16 +19,32 @@ from tracker import ledger, register, vocabulary
 from tracker.documents.paper import Issue
 from tracker.documents.register import register_pdf
 from tracker.models import Contract, Event, EventMedium, Medium, User
-from tracker.timeutil import now_iso
-from tracker.workflows import copies, handovers, media
+from tracker.timeutil import JST, now_iso, utc_now
+from tracker.workflows import copies, destruction, handovers, media
+
+from test_destruction import now_photo
 
 BOM = b"\xef\xbb\xbf"
 
 
 def set_status(medium_id: str, kind: str, status: str, **extra) -> None:
-    """Destroyed / lost have no workflow yet: write the event the workflow will write."""
+    """Write a status change no workflow made (lost has no workflow yet; or a write-off)."""
     ledger.append(kind, "yamada", contract="KG26", changes={"medium": {medium_id: {
         "status": status, "location": None, "custodian": None, **extra}}})
+
+
+def destroy(cast, settings, medium_id: str) -> None:
+    """Through the destruction workflow: applied, approved, scanned, destroyed, photographed, certified."""
+    application = destruction.apply(cast.responsible, "KG26", [{"medium": medium_id, "category": "destroy", "technique": "shred",
+                                                                "level": "H-5"}],
+                                    reason="契約終了", scheduled_at=utc_now().astimezone(JST).strftime("%Y-%m-%d 09:00"), place="本社",
+                                    copies_statement="複製なし", verification_plan="目視")
+    destruction.decide(cast.city, application.number, True)
+    destruction.scan(cast.worker, application.number, medium_id)
+    destruction.record_destroyed(cast.worker, application.number, [], "目視", "判読不可", "産廃業者")
+    for stage, seed in (("before", 1), ("after", 2)):
+        destruction.add_evidence(cast.worker, settings, application.number, stage, now_photo(seed), f"{stage}.jpg")
+    destruction.complete(cast.worker, settings, application.number, "yamada")
 
 
 def return_to_city(cast, settings, medium_id: str) -> None:
@@ -49,7 +65,7 @@ def stock(cast, settings):
     media.store(cast.responsible, paper.id, cast.cabinet.code)
     returned = register_medium(cast.responsible, "KG26", "optical", "控えディスク", record_count=40, location=cast.cabinet.code)
     destroyed = register_medium(cast.worker, "KG26", "hdd", "旧データ", record_count=30, location=cast.cabinet.code)
-    set_status(destroyed.id, "medium.destroyed", "destroyed")
+    destroy(cast, settings, destroyed.id)
     lost = register_medium(cast.worker, "KG26", "usb", "作業用データ", record_count=10, encrypted=True, encryption="AES")
     set_status(lost.id, "medium.lost", "lost")
     approval = copies.request(cast.worker, returned.id, 1, "usb", "作業用")
@@ -180,10 +196,11 @@ def test_custody_csv_has_one_line_per_event_and_medium(stock, cast):
     assert content.startswith(BOM) and b"\r\n" in content
     header, rows = read_csv(content)
     assert header[:4] == ["記録番号", "日時（JST）", "記録", "媒体ID"] and "ハッシュ" in header
-    # Two events for each of four media; one for the copy (made) and one for the expected one; the
+    # Two events for each of three media; one for the copy (made) and one for the expected one; the
     # returned disc's seven: registered, copy asked / approved / made, scanned at the return, the
-    # city's confirmation, the receipt.
-    assert len(rows) == EventMedium.select().count() == 17
+    # city's confirmation, the receipt; the destroyed disk's seven: registered, applied, approved,
+    # scanned, destroyed, completed, the certificate (the batch photos name no medium).
+    assert len(rows) == EventMedium.select().count() == 22
     events = {event.seq: event for event in Event.select()}
     for row in rows:
         event = events[int(row["記録番号"])]
@@ -221,6 +238,16 @@ def test_returned_counts_only_what_the_city_confirmed_on_a_return_receipt(stock)
     balance = register.closeout_balance("KG26")
     assert balance.returned == 1 and balance.received_by_receipt == 0 and balance.registered_directly == 5
     assert not balance.balanced
+    assert [row.id for row in balance.unaccounted_media] == [stock["paper"]]
+
+
+def test_destroyed_counts_only_media_on_an_issued_destruction_certificate(stock):
+    # Likewise a medium written off as "destroyed" by an event that is not a completed,
+    # certified destruction: the balance names it.
+    set_status(stock["paper"], "medium.destroyed", "destroyed")
+    assert ledger.verify().ok
+    balance = register.closeout_balance("KG26")
+    assert balance.destroyed == 1 and not balance.balanced
     assert [row.id for row in balance.unaccounted_media] == [stock["paper"]]
 
 

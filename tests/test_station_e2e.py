@@ -102,7 +102,8 @@ def test_receive_station_over_a_folder_of_labels_scans_into_the_handover(cast, o
     assert ledger.verify().ok
 
 
-@pytest.mark.parametrize("action, paper", [("receive", "引渡し番号"), ("return", "引渡し番号"), ("send", "移送番号"), ("arrive", "移送番号")])
+@pytest.mark.parametrize("action, paper", [("receive", "引渡し番号"), ("return", "引渡し番号"), ("send", "移送番号"), ("arrive", "移送番号"),
+                                          ("destroy", "廃棄申請番号")])
 def test_an_action_on_a_paper_without_context_is_refused_in_both_languages(cast, data_dir, tmp_path, action, paper):
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -116,9 +117,9 @@ def test_an_action_on_a_paper_without_context_is_refused_in_both_languages(cast,
 def test_scan_actions_are_the_stations(monkeypatch, data_dir):
     monkeypatch.setitem(scanner_station.ACTIONS, "check", scanner_station.Action("check", label_ja="点検"))
     help_text = CliRunner().invoke(cli, ["scan", "--help"]).output
-    assert "lookup|store|receive|return|send|arrive|check" in help_text
-    refused = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--images", str(data_dir), "--action", "destroy"])
-    assert refused.exit_code == 2 and "destroy" in refused.output
+    assert "lookup|store|receive|return|send|arrive|destroy|check" in help_text
+    refused = CliRunner().invoke(cli, ["--data", str(data_dir), "scan", "--images", str(data_dir), "--action", "shred"])
+    assert refused.exit_code == 2 and "shred" in refused.output
 
 
 def free_port() -> int:

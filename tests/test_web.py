@@ -9,7 +9,7 @@ from labels import payload
 from tracker.models import Medium
 from tracker.workflows import media
 
-SAMPLE_ARGUMENTS = {"contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001"}
+SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001"}
 
 
 def test_every_page_but_login_requires_login(app, client):

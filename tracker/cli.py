@@ -369,6 +369,7 @@ def scan(data_dir, camera, video, images, action, context, login, server, token,
 _STATION_PAPERS = {
     "handover": ("引渡し番号", "handover number", "KG26-H0001"),
     "transfer": ("移送番号", "transfer number", "KG26-T0001"),
+    "application": ("廃棄申請番号", "destruction application number", "KG26-A0001"),
 }
 
 

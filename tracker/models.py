@@ -511,11 +511,14 @@ class StorageCheck(BaseModel):
     completed_at = peewee.CharField(null=True)
     signed_off_by = peewee.CharField(null=True)  # the responsible person
     signed_off_at = peewee.CharField(null=True)
+    # Phones and stations scanning into the check, by device ID: {"name", "by", "pending",
+    # "reported_at", "released_by", "release_reason"}; completion waits while any has pending > 0.
+    devices = JSONField(default=dict)
 
     ledger_fields = (
         "location", "status", "expected", "participants", "started_by", "started_at", "accuracy_method",
         "accuracy_result", "anomalies", "corrective_actions", "completed_by", "completed_at",
-        "signed_off_by", "signed_off_at",
+        "signed_off_by", "signed_off_at", "devices",
     )
 
 
@@ -527,8 +530,14 @@ class CheckScan(BaseModel):
     scanned_by = peewee.CharField()
     seal_intact = peewee.BooleanField(null=True)
     note = peewee.CharField(default="")
+    # What the scan showed, fixed when it was made (the medium may move later): found (expected
+    # here), unexpected (a medium of ours recorded elsewhere, or gone) or unknown (not our label).
+    finding = peewee.CharField(default="found")
+    recorded_status = peewee.CharField(null=True)  # the medium's status in the ledger at the scan
+    recorded_location = peewee.CharField(null=True)  # and where the ledger had it
 
-    ledger_fields = ("check", "medium", "scanned_at", "scanned_by", "seal_intact", "note")
+    ledger_fields = ("check", "medium", "scanned_at", "scanned_by", "seal_intact", "note", "finding",
+                     "recorded_status", "recorded_location")
 
 
 INCIDENT_STATUSES = ("draft", "preliminary", "final", "closed")
@@ -555,6 +564,9 @@ class Incident(BaseModel):
     response_steps = JSONField(default=list)  # [{"action", "owner", "deadline", "done_at"}]
     secondary_harm = peewee.TextField(default="")
     prevention = peewee.TextField(default="")
+    persons_response = peewee.TextField(default="")  # 本人への対応 (PPC report item)
+    publication = peewee.TextField(default="")  # 公表 (PPC report item; Art. 19(3))
+    found = JSONField(default=list)  # media found again: [{"medium", "found_at", "found_by", "where"}]
     opened_by = peewee.CharField()
     opened_at = peewee.CharField()
     preliminary_at = peewee.CharField(null=True)
@@ -564,7 +576,8 @@ class Incident(BaseModel):
     ledger_fields = (
         "contract", "status", "media", "source", "summary", "pi_items", "record_count", "encrypted", "place",
         "last_seen", "occurred_at", "discovered_at", "circumstances", "cause", "response_steps",
-        "secondary_harm", "prevention", "opened_by", "opened_at", "preliminary_at", "final_at", "closed_at",
+        "secondary_harm", "prevention", "persons_response", "publication", "found", "opened_by", "opened_at",
+        "preliminary_at", "final_at", "closed_at",
     )
 
 

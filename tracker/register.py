@@ -23,6 +23,9 @@ from tracker import ledger, vocabulary
 from tracker.models import (
     HELD_STATUSES,
     NEVER_RECEIVED_STATUSES,
+    DestructionApplication,
+    DestructionItem,
+    Document,
     Event,
     EventMedium,
     Handover,
@@ -320,14 +323,16 @@ class Balance:
     The two sides come from different records, so the equation can fail: "returned" counts the
     media on return receipts the city confirmed, not media whose status merely says returned.
     A medium marked returned with no receipt, or that left the held media any other way the
-    workflows do not know, is listed as unaccounted and the balance does not close."""
+    workflows do not know, is listed as unaccounted and the balance does not close. Likewise
+    "destroyed" counts the media of completed destructions whose 消去・廃棄証明書 was issued, not
+    media whose status merely says destroyed."""
 
     contract: str
     received: int  # originals handed over by the city (by receipt or registered by hand)
     received_by_receipt: int  # of which on a confirmed 預り証
     copies: int  # copies made by the contractor (parent set)
     returned: int  # on a confirmed 返還受領書
-    destroyed: int
+    destroyed: int  # on a completed destruction with an issued certificate
     held: int  # HELD_STATUSES, lost media included: still the contractor's responsibility
     never_received: int  # on a handover list, never handed over: outside the equation
     by_status: dict[str, int]
@@ -360,7 +365,7 @@ def closeout_balance(contract_code: str) -> Balance:
     originals = {medium_id for medium_id, status, parent in media if parent is None and status not in NEVER_RECEIVED_STATUSES}
     copies = {medium_id for medium_id, status, parent in media if parent is not None and status not in NEVER_RECEIVED_STATUSES}
     held = {medium_id for medium_id, status, _ in media if status in HELD_STATUSES}
-    destroyed = {medium_id for medium_id, status, _ in media if status == "destroyed"}
+    destroyed = _destroyed_by_certificate(contract.code)
     returned = _handed_over(contract.code, "return")
     came_in = originals | copies
     accounted = returned | destroyed | held
@@ -386,6 +391,16 @@ def _handed_over(contract_code: str, direction: str) -> set[str]:
     query = (HandoverItem.select(HandoverItem.medium).join(Handover)
              .where((Handover.contract == contract_code) & (Handover.direction == direction)
                     & (Handover.status == "confirmed") & HandoverItem.scanned_at.is_null(False)))
+    return {medium_id for (medium_id,) in query.tuples()}
+
+
+def _destroyed_by_certificate(contract_code: str) -> set[str]:
+    """Media destroyed under a completed application whose certificate was issued (Art. 17(5))."""
+    certified = Document.select(Document.subject).where(
+        (Document.contract == contract_code) & (Document.kind == "destruction_certificate"))
+    query = (DestructionItem.select(DestructionItem.medium).join(DestructionApplication)
+             .where((DestructionApplication.contract == contract_code) & (DestructionApplication.status == "completed")
+                    & DestructionItem.destroyed_at.is_null(False) & DestructionApplication.number.in_(certified)))
     return {medium_id for (medium_id,) in query.tuples()}
 
 

@@ -52,6 +52,31 @@ EVENTS = {
     "copy.rejected": ("複製の却下", "copy rejected"),
     "copy.made": ("複製の作成", "copy made"),
     "document.issued": ("文書の発行", "document issued"),
+    "location.check_interval_set": ("点検間隔の設定（第6条第2号）", "check interval set (Art. 6(2))"),
+    "check.started": ("保管状況点検の開始（第6条第2号）", "storage check started (Art. 6(2))"),
+    "check.scanned": ("点検時の読取り", "scanned at a storage check"),
+    "check.seal_noted": ("点検時の封印の確認", "seal noted at a storage check"),
+    "check.device_reported": ("点検端末の送信待ち件数", "check device reported its queue"),
+    "check.device_released": ("点検端末の解除", "check device released"),
+    "check.reconciled": ("点検結果（台帳との照合）", "storage check reconciled with the ledger"),
+    "check.completed": ("保管状況点検の完了", "storage check completed"),
+    "check.signed_off": ("点検結果の責任者確認", "storage check signed off"),
+    "medium.lost": ("所在不明の届出", "reported missing"),
+    "medium.found": ("所在不明の媒体の発見", "found again"),
+    "incident.opened": ("事故報告の作成（第19条）", "incident opened (Art. 19)"),
+    "incident.updated": ("事故報告の更新", "incident updated"),
+    "incident.preliminary": ("事故報告（速報）", "incident reported (preliminary)"),
+    "incident.final": ("事故報告（確報）", "incident reported (final)"),
+    "incident.closed": ("事故報告の終了", "incident closed"),
+    "destruction.applied": ("消去・廃棄の申請（第17条第2項）", "destruction applied for (Art. 17(2))"),
+    "destruction.approved": ("消去・廃棄の承認", "destruction approved"),
+    "destruction.rejected": ("消去・廃棄の却下", "destruction rejected"),
+    "destruction.withdrawn": ("消去・廃棄の承認撤回", "destruction approval withdrawn"),
+    "destruction.scanned": ("廃棄前の読取り", "scanned before destruction"),
+    "destruction.destroyed": ("消去・廃棄の実施", "erased or destroyed"),
+    "destruction.evidence_added": ("廃棄の証跡（写真・報告書）", "destruction evidence added"),
+    "destruction.witnessed": ("市の立会い（第17条第3項）", "witnessed by the city (Art. 17(3))"),
+    "destruction.completed": ("消去・廃棄の完了（第17条第5項）", "destruction completed (Art. 17(5))"),
 }
 
 DOCUMENTS = {
@@ -59,6 +84,11 @@ DOCUMENTS = {
     "return_receipt": ("返還受領書", "return receipt"),
     "transfer_record": ("移送記録", "transfer record"),
     "register": ("台帳", "register"),
+    "storage_check": ("保管状況点検報告", "storage check report"),
+    "incident_preliminary": ("事故報告書（速報）", "incident report (preliminary)"),
+    "incident_final": ("事故報告書（確報）", "incident report (final)"),
+    "destruction_application": ("消去・廃棄申請書", "destruction application"),
+    "destruction_certificate": ("消去・廃棄証明書", "destruction certificate"),
 }
 
 HANDOVER_STATUSES = {
@@ -80,6 +110,38 @@ COPY_STATUSES = {
     "used": ("作成済", "all copies made"),
 }
 
+DESTRUCTION_STATUSES = {
+    "applied": ("市の承認待ち", "awaiting the city's approval"),
+    "approved": ("承認済", "approved"),
+    "rejected": ("却下", "rejected"),
+    "withdrawn": ("承認撤回", "approval withdrawn"),
+    "completed": ("完了", "complete"),
+}
+
+SANITIZATION_CATEGORIES = {"clear": ("消去（Clear）", "clear"), "purge": ("完全消去（Purge）", "purge"), "destroy": ("物理破壊（Destroy）", "destroy")}
+
+SANITIZATION_TECHNIQUES = {
+    "overwrite": ("上書き消去", "overwrite"),
+    "secure_erase": ("ATA Secure Erase", "ATA Secure Erase"),
+    "nvme_sanitize": ("NVMe Sanitize", "NVMe Sanitize"),
+    "block_erase": ("ブロック消去", "block erase"),
+    "crypto_erase": ("暗号化消去（鍵の破棄）", "cryptographic erase"),
+    "degauss": ("磁気消去（消磁）", "degauss"),
+    "shred": ("破砕・裁断", "shred"),
+    "disintegrate": ("粉砕", "disintegrate"),
+    "crush": ("圧壊・変形", "crush / deform"),
+    "incinerate": ("焼却", "incinerate"),
+    "pulp": ("溶解", "pulp"),
+}
+
+EVIDENCE_STAGES = {
+    "before": ("処理前", "before"),
+    "during": ("処理中", "during"),
+    "after": ("処理後", "after"),
+    "report": ("消去ツールの報告書", "erasure report"),
+    "signature": ("立会人の署名", "witness's signature"),
+}
+
 LOCATION_PURPOSES = {"storage": ("保管場所", "storage"), "work": ("作業場所", "work place")}
 
 LOCATION_KINDS = {
@@ -87,6 +149,32 @@ LOCATION_KINDS = {
     "safe": ("金庫", "safe"),
     "room": ("施錠室", "locked room"),
     "work_place": ("作業場所", "work place"),
+}
+
+CHECK_STATUSES = {
+    "open": ("点検中", "open"),
+    "completed": ("完了（責任者の確認待ち）", "completed, awaiting sign-off"),
+    "signed_off": ("確認済", "signed off"),
+}
+
+CHECK_FINDINGS = {
+    "found": ("所在確認", "found"),
+    "unexpected": ("想定外", "unexpected"),
+    "unknown": ("不明なコード", "unknown code"),
+}
+
+DUE_STATES = {
+    "ok": ("予定どおり", "on schedule"),
+    "due": ("点検時期", "due"),
+    "overdue": ("点検期限超過", "overdue"),
+    "unscheduled": ("点検間隔が未設定", "no check interval set"),
+}
+
+INCIDENT_STATUSES = {
+    "draft": ("作成中（未報告）", "draft, not reported"),
+    "preliminary": ("速報済", "preliminary report issued"),
+    "final": ("確報済", "final report issued"),
+    "closed": ("終了", "closed"),
 }
 
 

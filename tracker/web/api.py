@@ -142,3 +142,5 @@ def _flag(body: dict, name: str, default: bool | None = None) -> bool:
 
 # The custody routes register themselves on ``blueprint``; imported last, as they use the above.
 from tracker.web import api_custody  # noqa: E402,F401
+from tracker.web import api_destruction  # noqa: E402,F401
+from tracker.web import api_checks  # noqa: E402,F401

@@ -65,7 +65,7 @@ def spec() -> dict:
                  "description": "記録媒体の管理台帳 API / chain of custody for record media. Errors carry message_ja and message_en; "
                                 "booleans must be JSON true/false."},
         "security": [{"bearer": []}],
-        "paths": {**_media_paths(), **_handover_paths(), **_transfer_paths(), **_copy_paths(), **_register_paths(), **_document_paths()},
+        "paths": {**_media_paths(), **_handover_paths(), **_transfer_paths(), **_copy_paths(), **_register_paths(), **_document_paths(), **_check_paths(), **_destruction_paths()},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "token from `mediatrail user token LOGIN`"}},
             "schemas": SCHEMAS,
@@ -204,6 +204,149 @@ def _document_paths() -> dict:
     }
 
 
+def _check_paths() -> dict:
+    number = [_path("number", "CHK-00001")]
+    incident_number = [_path("number", "KG26-I0001")]
+    check, incident = _ref("StorageCheck"), _ref("Incident")
+    issued_incident = _object(serial=STRING, document=_ref("Document"), incident=incident)
+    text = _object(**{name: STRING for name in ("summary", "circumstances", "cause", "secondary_harm", "prevention",
+                                                 "persons_response", "publication")},
+                   occurred_at={"type": "string", "description": "JST, YYYY-MM-DDTHH:MM; empty when unknown"},
+                   response_steps={"type": "array", "items": _object(["action", "owner", "deadline"], action=STRING, owner=STRING,
+                                                                      deadline={"type": "string", "format": "date"}, done_at=NULLABLE)})
+    return {
+        "/api/v1/checks": {
+            "get": _op("保管状況点検の一覧", "List storage checks", {**_ok({"type": "array", "items": check}), **_errors(401)}),
+            "post": _op("点検の開始（保管場所のラベル）", "Start a storage check at the place whose label was scanned",
+                        {**_ok(check, "201"), **_errors(400, 401, 403, 404, 409)},
+                        body=_json_body(_object(["location"], location={"type": "string", "description": "the place's label text or code"}))),
+        },
+        "/api/v1/checks/schedule": {"get": _op(
+            "点検の予定（JST の暦日）", "Each storage place's last check, next due day (JST) and state",
+            {**_ok({"type": "array", "items": _object(location=STRING, name=STRING, contracts=IDS, media={"type": "integer"},
+                                                      interval_days={"type": ["integer", "null"]}, last_check=NULLABLE,
+                                                      last_checked_at=NULLABLE, next_due=NULLABLE,
+                                                      state={"enum": ["ok", "due", "overdue", "unscheduled"]})}), **_errors(401)})},
+        "/api/v1/checks/devices": {"post": _op(
+            "端末の送信待ち件数", "A device reports how many scans it still holds unsent (completion waits for them)",
+            {**_ok(_object(check=NULLABLE, waiting=IDS)), **_errors(400, 401, 403, 404, 409)},
+            body=_json_body(_object(["device", "pending"], device=STRING, name=STRING, pending={"type": "integer", "minimum": 0},
+                                    check=STRING, location={"type": "string", "description": "a station's place, instead of check"})))},
+        "/api/v1/checks/{number}": {"get": _op("点検と照合結果", "A check with found / missing / unexpected / unknown",
+                                                {**_ok(check), **_errors(401, 403, 404)}, number)},
+        "/api/v1/checks/{number}/scans": {"post": _op(
+            "点検での読取り（まとめて）", "Scan codes into the check (a batch); unknown codes are recorded as findings",
+            _scan_responses(), number,
+            _json_body(_object(["codes"], codes={"type": "array", "items": STRING, "maxItems": 500},
+                               device=STRING, device_name=STRING, pending={"type": "integer", "minimum": 0})))},
+        "/api/v1/checks/{number}/seals": {"post": _op(
+            "封印の状態", "Record a scanned medium's seal condition", {**_ok({"type": "object"}), **_errors(400, 401, 403, 404, 409)},
+            number, _json_body(_object(["medium", "intact"], medium=STRING, intact=BOOLEAN, note=STRING)))},
+        "/api/v1/checks/{number}/release": {"post": _op(
+            "端末の解除（理由を記録）", "Stop waiting for a device that cannot send, saying why",
+            {**_ok(check), **_errors(400, 401, 403, 404, 409)}, number, _json_body(_object(["device", "reason"], device=STRING, reason=STRING)))},
+        "/api/v1/checks/{number}/complete": {"post": _op(
+            "点検の完了（送信待ちがあれば拒否）", "Complete the check (refused while any device holds unsent scans)",
+            {**_ok(check), **_errors(400, 401, 403, 404, 409)}, number,
+            _json_body(_object(["accuracy_method", "accuracy_result"], accuracy_method=STRING, accuracy_result=STRING,
+                               anomalies=STRING, corrective_actions=STRING, seals_intact=BOOLEAN)))},
+        "/api/v1/checks/{number}/sign-off": {"post": _op(
+            "取扱責任者の確認（契約ごとに報告を発行）", "The responsible person signs off; one report per contract is issued",
+            {**_ok(_object(check=check, documents={"type": "array", "items": _ref("Document")})), **_errors(401, 403, 404, 409)}, number)},
+        "/api/v1/checks/{number}/report/{code}.pdf": {"get": _op(
+            "保管状況点検報告（確認前はプレビュー）", "The contract's storage check report, or a preview before sign-off",
+            {**_file("application/pdf", "PDF"), **_errors(401, 403, 404)}, [*number, _path("code", "KG26")])},
+        "/api/v1/incidents": {"get": _op("事故報告の一覧", "List incidents (newest first, 200 a page)",
+                                         {**_ok({"type": "array", "items": incident}), **_errors(401)}, _query("contract", "status", "page"))},
+        "/api/v1/incidents/{number}": {
+            "get": _op("事故報告1件", "One incident", {**_ok(incident), **_errors(401, 403, 404)}, incident_number),
+            "post": _op("事故報告の更新（取扱責任者）", "Complete the incident (responsible person)",
+                        {**_ok(incident), **_errors(400, 401, 403, 404, 409)}, incident_number, _json_body(text)),
+        },
+        "/api/v1/incidents/{number}/preliminary": {"post": _op(
+            "速報の発行（対応計画が必要）", "Issue the preliminary report (refused without response steps)",
+            {**_ok(issued_incident), **_errors(400, 401, 403, 404, 409)}, incident_number)},
+        "/api/v1/incidents/{number}/final": {"post": _op(
+            "確報の発行", "Issue the final report (prints the preliminary report's serial)",
+            {**_ok(issued_incident), **_errors(400, 401, 403, 404, 409)}, incident_number)},
+        "/api/v1/incidents/{number}/close": {"post": _op(
+            "事故報告の終了", "Close an incident", {**_ok(incident), **_errors(400, 401, 403, 404, 409)}, incident_number,
+            _json_body(_object(["reason"], reason=STRING)))},
+        "/api/v1/media/{medium_id}/lost": {"post": _op(
+            "所在不明の届出（事故報告の下書きを作成）", "Report a medium lost; an incident draft is opened",
+            {**_ok(incident, "201"), **_errors(400, 401, 403, 404, 409)}, [_path("medium_id", "KG26-00042-Q")],
+            _json_body(_object(circumstances=STRING), required=False))},
+        "/api/v1/media/{medium_id}/found": {"post": _op(
+            "所在不明の媒体の発見", "A lost medium found again (stored at a place, or held)",
+            {**_ok(_ref("Medium")), **_errors(400, 401, 403, 404, 409)}, [_path("medium_id", "KG26-00042-Q")],
+            _json_body(_object(location=STRING, note=STRING), required=False))},
+        "/api/v1/contracts/{code}/inspection": {"get": _op(
+            "立入調査用の一覧（第12条）", "The inspection overview (Art. 12): holdings, checks, incidents, overdue, in transit, ledger",
+            {**_ok({"type": "object"}), **_errors(401, 403, 404)}, [_path("code", "KG26")])},
+    }
+
+
+def _destruction_paths() -> dict:
+    number = [_path("number", "KG26-A0001")]
+    method = _object(["medium", "category", "technique"], medium=STRING, category={"enum": ["clear", "purge", "destroy"]},
+                     technique={"type": "string", "example": "shred"},
+                     level={"type": "string", "example": "H-5", "description": "DIN 66399 / ISO 21964, required for destroy, 3 or above"},
+                     tool=STRING, tool_version=STRING, subcontractor=STRING)
+    application = _object(
+        number=STRING, contract=STRING, status={"enum": ["applied", "approved", "rejected", "withdrawn", "completed"]},
+        reason=STRING, scheduled_at=STRING, place=STRING, witness_requested=BOOLEAN, approval_number=STRING,
+        items={"type": "array", "items": {"type": "object"}}, evidence={"type": "array", "items": {"type": "object"}},
+        still_needed={"type": "array", "items": {"type": "object"}}, application_document=NULLABLE, certificate=NULLABLE)
+    ok, pdf = {**_ok(application), **_errors(400, 401, 403, 404, 409)}, {**_file("application/pdf", "PDF"), **_errors(401, 403, 404)}
+    return {
+        "/api/v1/destructions": {
+            "get": _op("消去・廃棄の申請の一覧", "List destruction applications (newest first, 200 a page)",
+                       {**_ok({"type": "array", "items": {"type": "object"}}), **_errors(401)}, _query("contract", "status", "page")),
+            "post": _op("消去・廃棄の申請（取扱責任者）", "Apply for erasure / destruction (responsible person): all media or none",
+                        {**_ok(application, "201"), **_errors(400, 401, 403, 404, 409)},
+                        body=_json_body(_object(
+                            ["contract", "items", "reason", "scheduled_at", "place", "copies_statement", "verification_plan"],
+                            contract=STRING, items={"type": "array", "items": method}, reason=STRING,
+                            scheduled_at={"type": "string", "example": "2026-12-10T10:00", "description": "JST"}, place=STRING,
+                            copies_statement=STRING, verification_plan=STRING, witness_requested=BOOLEAN))),
+        },
+        "/api/v1/destructions/{number}": {"get": _op("申請と実施の状況", "An application, its items, evidence and what is still needed",
+                                                     {**_ok(application), **_errors(401, 403, 404)}, number)},
+        "/api/v1/destructions/{number}/decision": {"post": _op(
+            "市の承認・却下", "The city approves or rejects (a rejection says why)", ok, number,
+            _json_body(_object(["approve"], approve=BOOLEAN, note=STRING)))},
+        "/api/v1/destructions/{number}/withdraw": {"post": _op(
+            "市による承認の撤回（実施前）", "The city withdraws its approval before anything is destroyed", ok, number,
+            _json_body(_object(["reason"], reason=STRING)))},
+        "/api/v1/destructions/{number}/scans": {"post": _op(
+            "廃棄前のラベル読取り（まとめて）", "Scan labels at the destruction station; media not on the approved application are refused",
+            _scan_responses(), number, _json_body(_ref("Codes")))},
+        "/api/v1/destructions/{number}/destroyed": {"post": _op(
+            "消去・廃棄と検証結果の記録", "Record media as erased / destroyed with the verification (media empty: every scanned one)",
+            ok, number, _json_body(_object(["verification_method", "verification_result", "destination"], media=IDS,
+                                           verification_method=STRING, verification_result=STRING, destination=STRING)))},
+        "/api/v1/destructions/{number}/evidence": {"post": _op(
+            "写真・報告書の登録（SHA-256）", "Add a photo (before / during / after) or an erasure report; stored by SHA-256",
+            {**_ok({"type": "object"}, "201"), **_errors(400, 401, 403, 404, 409, 413)}, [*number, *_query("filename", "stage", "medium")],
+            {"required": True, "description": "multipart field `file` with `stage` (before, during, after, report) and `medium`, "
+                                              "or the file as the body with ?filename=&stage=&medium=",
+             "content": {"multipart/form-data": {"schema": _object(["file", "stage"], file={"type": "string", "format": "binary"},
+                                                                    stage=STRING, medium=STRING)},
+                         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})},
+        "/api/v1/destructions/{number}/witness": {"post": _op(
+            "市の立会い", "The city's witness: a municipality token, or name and a drawn signature (PNG data URL)", ok, number,
+            _json_body(_object(name=STRING, signature={"type": "string", "description": "data:image/png;base64,..."}), required=False))},
+        "/api/v1/destructions/{number}/complete": {"post": _op(
+            "完了（証明書を発行）", "Complete; the media become destroyed and the certificate is issued",
+            {**_ok(_object(serial=STRING, document=_ref("Document"), application=application)), **_errors(400, 401, 403, 404, 409)},
+            number, _json_body(_object(["verifier"], verifier={"type": "string", "description": "login of the verifier"})))},
+        "/api/v1/destructions/{number}/application.pdf": {"get": _op(
+            "消去・廃棄申請書（発行前はプレビュー）", "The application as issued, or a preview", pdf, number)},
+        "/api/v1/destructions/{number}/certificate.pdf": {"get": _op(
+            "消去・廃棄証明書（完了前はプレビュー）", "The certificate as issued, or a preview before completion", pdf, number)},
+    }
+
+
 def _scan_responses() -> dict:
     refused = {"description": "every code refused: the first refusal, with all answers",
                "content": {"application/json": {"schema": {"allOf": [ERROR, _ref("ScanAnswers")]}}}}
@@ -226,8 +369,8 @@ SCHEMAS = {
     "Scan": _object(
         ["idempotency_key", "code"], idempotency_key={"type": "string", "maxLength": 80},
         code={"type": "string", "description": "the decoded QR text or a typed ID"},
-        action={"enum": ["lookup", "store", "receive", "return", "send", "arrive"]},
-        context={"type": ["string", "null"], "description": "location code (store), handover number (receive/return), transfer number (send/arrive)"},
+        action={"enum": ["lookup", "store", "receive", "return", "send", "arrive", "check", "destroy"]},
+        context={"type": ["string", "null"], "description": "location code (store), handover number (receive/return), transfer number (send/arrive), destruction application number (destroy)"},
         location=NULLABLE, scanned_at=STRING),
     "ScanResult": _object(ok=BOOLEAN, message_ja=STRING, message_en=STRING, medium=_ref("Medium"), replayed=BOOLEAN),
     "Codes": _object(["codes"], codes={"type": "array", "items": STRING, "maxItems": 500,
@@ -267,6 +410,23 @@ SCHEMAS = {
         sha256=STRING, issued_by=STRING, issued_at=STRING, verify_url=STRING, pdf=STRING,
         check=_object(ok=BOOLEAN, chain_holds_head=BOOLEAN, file_intact=BOOLEAN, ledger_ok=BOOLEAN,
                       ledger_events={"type": "integer"}, problems={"type": "array", "items": {"type": "object"}})),
+    "StorageCheck": _object(
+        number=STRING, location=STRING, status={"enum": ["open", "completed", "signed_off"]},
+        expected={**IDS, "description": "media of the contracts the caller may read"}, participants=IDS,
+        started_by=STRING, started_at=STRING, accuracy_method=STRING, accuracy_result=STRING, anomalies=STRING,
+        corrective_actions=STRING, completed_by=NULLABLE, completed_at=NULLABLE, signed_off_by=NULLABLE, signed_off_at=NULLABLE,
+        devices={"type": "object", "additionalProperties": _object(name=STRING, by=STRING, pending={"type": "integer"}, reported_at=STRING)},
+        reconciliation=_object(expected=IDS, backups=IDS, found=IDS, missing=IDS, unexpected=IDS, unknown=IDS),
+        unexpected_reasons={"type": "object"}, waiting_devices=IDS,
+        reports={"type": "object", "additionalProperties": STRING, "description": "contract -> serial of its issued report"}),
+    "Incident": _object(
+        number=STRING, contract=STRING, status={"enum": ["draft", "preliminary", "final", "closed"]}, media=IDS, source=STRING,
+        summary=STRING, pi_items=IDS, record_count={"type": "integer"}, encrypted={"type": ["boolean", "null"]}, place=STRING,
+        last_seen=STRING, occurred_at=NULLABLE, discovered_at=STRING, circumstances=STRING, cause=STRING,
+        response_steps={"type": "array", "items": {"type": "object"}}, secondary_harm=STRING, prevention=STRING,
+        persons_response=STRING, publication=STRING, found={"type": "array", "items": {"type": "object"}},
+        opened_by=STRING, opened_at=STRING, preliminary_at=NULLABLE, final_at=NULLABLE, closed_at=NULLABLE,
+        reports=_object(preliminary=NULLABLE, final=NULLABLE)),
     "Balance": _object(
         contract=STRING, **{name: {"type": "integer"} for name in (
             "received", "copies", "returned", "destroyed", "held", "never_received", "came_in", "went_out_or_held")},

@@ -9,7 +9,7 @@ from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer, User
-from tracker.workflows import access, copies, handovers, labelling, media, people, places, transfers
+from tracker.workflows import access, checks, copies, destruction, handovers, incidents, labelling, media, people, places, transfers
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -31,6 +31,8 @@ def dashboard():
         open_handovers=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "open")),
         travelling=Transfer.select().where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")),
         copy_requests=copies.pending(contracts),
+        storage_checks=checks.attention(contracts), incidents=incidents.open_for(contracts),
+        destructions=destruction.needing_attention(contracts),
     )
 
 

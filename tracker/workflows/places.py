@@ -41,6 +41,21 @@ def create_location(
     return Location.get(Location.code == code)
 
 
+def set_check_interval(actor: User, code: str, days: int | str | None) -> Location:
+    """How often a storage place's media are checked (Art. 6(2)), in days; empty for none."""
+    _require_place_manager(actor)
+    place = get_location(code)
+    if days in (None, ""):
+        days = None
+    else:
+        days = inputs.parse_count(days, "点検間隔（日）", "check interval (days)", 1, 366)
+    if place.check_interval_days != days:
+        with db.writing():
+            ledger.append("location.check_interval_set", actor.login, data={"code": place.code, "days": days},
+                          changes={"location": {place.code: {"check_interval_days": days}}})
+    return get_location(place.code)
+
+
 def get_location(code: str) -> Location:
     return inputs.find_by_id(Location, code, "保管場所", "location")
 

@@ -15,9 +15,9 @@ from tracker import db
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Location, Medium, ScanReceipt, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, handovers, inputs, media, places, transfers
+from tracker.workflows import access, checks, destruction, handovers, inputs, media, places, transfers
 
-ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive")
+ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive", "destroy", "check")
 
 
 def record(actor: User, idempotency_key: str, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
@@ -60,15 +60,23 @@ _CONTEXT_MISSING = {
     "return": ("返還の引渡し番号（例: KG26-H0002）を指定してください", "give the return handover's number (e.g. KG26-H0002)"),
     "send": ("移送番号（例: KG26-T0001）を指定してください", "give the transfer number (e.g. KG26-T0001)"),
     "arrive": ("移送番号（例: KG26-T0001）を指定してください", "give the transfer number (e.g. KG26-T0001)"),
+    "destroy": ("廃棄申請番号（例: KG26-A0001）を指定してください", "give the destruction application number (e.g. KG26-A0001)"),
 }
 
 
 def _act(actor: User, code: str, action: str, context: str | None, secret: bytes) -> dict:
+    if action == "check":  # a storage check records unknown and destroyed labels too: findings, not refusals
+        return checks.scan_answer(actor, context, code, secret)
     parsed = identify(code, secret)
     if parsed.kind == label_payload.KIND_LOCATION:
         return {"ok": True, "location": _location_summary(parsed.location),
                 "message_ja": "保管場所を読み取りました", "message_en": "location scanned"}
     medium = media.get_medium(parsed.medium)
+    if medium.status == "destroyed":  # terminal: any scan of its label says when, under which certificate
+        access.require_read(actor, medium.contract)
+        if action != "lookup":
+            destruction.require_not_destroyed(medium)
+        return _answer(medium, *destruction.destroyed_message(medium), destroyed=True)
     if action == "lookup":
         access.require_read(actor, medium.contract)
         return _answer(medium, f"{medium.id} {medium.title}", f"{medium.id} {medium.title}")
@@ -85,6 +93,9 @@ def _act(actor: User, code: str, action: str, context: str | None, secret: bytes
                                f"{handover.number} is a {handovers.DIRECTIONS[handover.direction][1]} handover")
         result = handovers.scan(actor, handover.number, medium.id)
         return _answer(result.item.medium, *result.message, duplicate=not result.fresh, listed=result.item.listed)
+    if action == "destroy":
+        result = destruction.scan(actor, context, medium.id, label_read=parsed.signed)
+        return _answer(result.item.medium, *result.message, duplicate=not result.fresh)
     move = transfers.scan_out if action == "send" else transfers.scan_in
     result = move(actor, context, medium.id)
     return _answer(Medium.get_by_id(medium.id), *result.message, duplicate=not result.fresh, unexpected=result.unexpected)
@@ -116,7 +127,7 @@ class LocalSink:
         self.secret = secret
 
     def record(self, scan: Scan) -> Outcome:
-        context = scan.location_context if scan.action == "store" else scan.context
+        context = scan.location_context if scan.action in ("store", "check") else scan.context
         status, answer = record(self.actor, scan.idempotency_key, scan.text, scan.action, context, self.secret)
         return Outcome(ok=status < 400, message_ja=answer.get("message_ja", ""), message_en=answer.get("message_en", ""))
 

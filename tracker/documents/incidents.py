@@ -1,0 +1,93 @@
+"""事故報告書 (Art. 19): the preliminary report (速報) and the final report (確報) of an incident.
+
+The items of the PPC's leak report — overview, personal-information items, number of persons,
+cause, secondary harm, response to the persons, publication, prevention — and the contract's
+own: place and circumstances, number of records, the emergency response plan (each step with
+its owner and deadline), encrypted or not, when it occurred and when it was found. The final
+report prints the serial and date of the preliminary one it follows, so the two are read as a
+pair. Media found again since are listed with when, where and by whom.
+"""
+
+from __future__ import annotations
+
+from tracker import vocabulary
+from tracker.documents.checks import encryption_text
+from tracker.documents.paper import Issue, Paper, kind_ja, name_of, when
+from tracker.models import Document, Incident, Medium
+from tracker.timeutil import wareki
+
+ARTICLE = "特記事項 第19条"
+STAGES = {
+    "preliminary": ("事故報告書（速報）", "Incident report — preliminary (Art. 19)"),
+    "final": ("事故報告書（確報）", "Incident report — final (Art. 19)"),
+}
+ENCRYPTED = {True: "暗号化あり / encrypted", False: "暗号化なし / not encrypted", None: "一部のみ暗号化 / some encrypted"}
+
+
+def incident_report(incident: Incident, stage: str, preliminary: Document | None, issue: Issue, banner: str = "") -> bytes:
+    title_ja, title_en = STAGES[stage]
+    paper = Paper(title_ja, title_en, issue, incident.contract, ARTICLE, banner=banner)
+    reported_at = incident.final_at if stage == "final" else incident.preliminary_at
+
+    paper.heading("1. 報告 / report")
+    rows = [
+        ("事故番号 / incident no.", incident.number),
+        ("報告の区分 / stage", "確報 / final" if stage == "final" else "速報 / preliminary"),
+        ("報告日 / date", wareki(reported_at) if reported_at else "—"),
+    ]
+    if stage == "final":
+        rows.append(("速報 / preliminary report",
+                     f"文書番号 {preliminary.serial}（{wareki(preliminary.issued_at)} 発行）" if preliminary else "—"))
+    rows.append(("宛先 / to", f"{incident.contract.client}長 様" + (f"（{incident.contract.client_section}）" if incident.contract.client_section else "")))
+    paper.fields(rows)
+
+    paper.heading("2. 事故の概要 / what happened")
+    paper.fields([
+        ("概要 / summary", incident.summary or "—"),
+        ("発生場所 / place", incident.place or "—"),
+        ("発生日時 / occurred", when(incident.occurred_at) if incident.occurred_at else "不明（最終確認から発見までの間）"),
+        ("発見日時 / discovered", when(incident.discovered_at)),
+        ("発見の経緯 / found by", f"保管状況点検 {incident.source}" if incident.source else "取扱者からの届出"),
+        ("発生状況 / circumstances", incident.circumstances or "—"),
+        ("原因 / cause", incident.cause or "調査中 / under investigation"),
+    ])
+
+    paper.heading("3. 個人情報と媒体 / personal information and media")
+    paper.fields([
+        ("個人情報の項目 / items", "、".join(incident.pi_items or []) or "—"),
+        ("件数（人数）/ records", f"{incident.record_count:,} 件"),
+        ("暗号化 / encryption", ENCRYPTED[incident.encrypted]),
+    ])
+    seen = dict(line.split(": ", 1) for line in incident.last_seen.splitlines() if ": " in line)
+    media = {medium.id: medium for medium in Medium.select().where(Medium.id.in_(incident.media or ["-"]))}
+    paper.table(
+        ["媒体ID", "名称", "種類", "件数", "暗号化", "最終確認（日時・場所・者）"],
+        [[medium_id, media[medium_id].title, kind_ja(media[medium_id].kind), f"{media[medium_id].record_count:,}",
+          encryption_text(media[medium_id]), seen.get(medium_id, "—")] for medium_id in incident.media if medium_id in media],
+        [28, 36, 18, 16, 24, 58], ["LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"],
+    )
+
+    paper.heading("4. 緊急時対応計画 / response plan (Art. 19(2))")
+    paper.table(["No.", "対応内容 / action", "担当者 / owner", "期限 / deadline", "完了 / done"],
+                [[str(number), step["action"], step["owner"], step["deadline"], step.get("done_at") or "—"]
+                 for number, step in enumerate(incident.response_steps, start=1)],
+                [8, 90, 34, 24, 24], ["RIGHT", "LEFT", "LEFT", "LEFT", "LEFT"])
+
+    paper.heading("5. 影響と対応 / harm and response")
+    paper.fields([
+        ("二次被害 / secondary harm", incident.secondary_harm or "調査中"),
+        ("本人への対応 / persons concerned", incident.persons_response or "検討中"),
+        ("公表 / publication", incident.publication or "委託者の判断による / as the city decides"),
+        ("再発防止策 / prevention", incident.prevention or "検討中"),
+    ])
+
+    if incident.found:
+        paper.heading("6. 発見された媒体 / media found again")
+        paper.table(["媒体ID", "発見日時", "場所・保持", "発見者", "備考"],
+                    [[entry["medium"], when(entry["found_at"]), entry["where"], name_of(entry["found_by"]), entry.get("note", "")]
+                     for entry in incident.found], [30, 36, 50, 30, 34])
+
+    status_ja = vocabulary.INCIDENT_STATUSES[incident.status][0]
+    paper.signatures([("報告者（取扱責任者）", issue.issued_by or "—", f"{status_ja} {when(reported_at)}"),
+                      ("受託者", incident.contract.contractor or "—", "")], title="報告者 / reported by")
+    return paper.output()

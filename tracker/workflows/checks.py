@@ -1,0 +1,729 @@
+"""保管状況点検 (Art. 6(2)): a storage place's media checked against the ledger, on a schedule.
+
+**Schedule.** A storage place may have ``check_interval_days``. The next check is due that many
+JST calendar days after the JST day of the last completed check — times are stored in UTC, so a
+check completed at 00:30 JST on the 1st counts for the 1st, not for the last day of the previous
+month as its UTC date would. A place never checked counts from the day it was registered. A
+check is ``due`` from a week before that day (a quarter of the interval when that is shorter)
+and ``overdue`` from the day after; a place holding media without an interval is
+``unscheduled``. Intervals are days only, on purpose: a "monthly" check is 28 or 30 days, so
+the due day is plain arithmetic on calendar days and never depends on month lengths.
+
+**A session.** A check is per place, not per contract: a cabinet may hold media of several
+contracts. It starts by scanning the place's label (a medium's label, a work place, an unknown or
+inactive place are refused with the reason) and fixes ``expected``: the media recorded as
+stored there, backups (``is_backup``) listed apart. Each code scanned into it — phone batch,
+handheld scanner, or station action ``check`` — becomes a ``CheckScan`` whose finding is fixed
+when it is made: *found* (expected here), *unexpected* (a medium of ours recorded elsewhere, or
+destroyed, returned or missing: the reason says which) or *unknown* (not a label of ours: the
+raw text is kept, never a Medium). A repeated code records nothing. Whoever scans becomes a
+participant. A station scans into the check open at the place whose label it read first; a scan
+never starts a check (a station's queued scan arriving after completion is refused instead). Seal exceptions are noted per medium; at completion the person may state that all
+other seals were intact.
+
+**Scans still on their way.** Another tool lost offline scans when an audit was closed before
+they synced (REFERENCES.md). Here every device scanning into a check — the check page on a
+phone, a scanning station — has a device ID and reports how many scans it holds unsent: the
+phone page its list not yet recorded (with each batch, and as a heartbeat while codes wait in
+it), the station the length of its outbox (``RemoteSink.pending()``) after every drain. The last
+report per device is kept on the check (``devices``); a ledger event is written only when a
+device appears or switches between "nothing pending" and "pending", so heartbeats do not flood
+the ledger. **Completion is refused while any device last reported pending > 0**, naming the
+device, who used it and when. A device that will never report again (a station switched off
+with a full outbox) can be released by a person who says why — in the ledger. A scan arriving
+after completion is refused (a station keeps it in ``outbox/rejected``). What no design can see
+is a device that went offline before it ever reported; so the station reports before it sends
+its first scan, and the check page reports when it opens.
+
+**Completion and the report.** Completing needs custody of every contract whose media are
+involved. It records per contract what was found, missing and unexpected
+(``check.reconciled``, so each contract's events name only its own media), sets
+``last_checked_at`` on the media found, records the missing ones as lost and opens one incident
+draft per contract for them (``incidents.open_draft``), then ``check.completed`` — one
+transaction. The responsible person of every contract involved signs off in the system; then
+the 保管状況点検報告 is issued, **one per contract**, each listing only that contract's media
+(a Document belongs to one contract, and a contract's paper must not show another's media).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import peewee
+
+from labels import payload as label_payload
+from tracker import db, ledger, vocabulary
+from tracker.documents import checks as check_papers
+from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, WrongState
+from tracker.models import CheckScan, Document, Event, Incident, Location, Medium, StorageCheck, User, canonical_json
+from tracker.timeutil import JST, format_jst, now_iso, to_jst, utc_now
+from tracker.workflows import access, incidents, inputs, media, papers
+
+DUE_NOTICE_DAYS = 7
+DUE_STATES = ("ok", "due", "overdue", "unscheduled")
+REPORT_KIND = "storage_check"
+
+
+# ---- schedule ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a storage place was last checked and when it is due, for the reader's contracts."""
+
+    location: Location
+    contracts: list[str]  # the reader's contracts with media stored there
+    media: int  # how many of their media are stored there
+    last_check: StorageCheck | None
+    since: date | None  # JST day the interval counts from: the last check, or the place's registration
+    next_due: date | None
+    state: str  # see DUE_STATES
+
+
+def today() -> date:
+    """Today in Japan: the day a person at the cabinet would write on the form."""
+    return utc_now().astimezone(JST).date()
+
+
+def next_due(since: date, interval_days: int) -> date:
+    return since + timedelta(days=interval_days)
+
+
+def due_state(due_on: date | None, interval_days: int | None, on: date) -> str:
+    if due_on is None or not interval_days:
+        return "unscheduled"
+    if on > due_on:
+        return "overdue"
+    if on >= due_on - timedelta(days=min(DUE_NOTICE_DAYS, interval_days // 4)):
+        return "due"
+    return "ok"
+
+
+def schedules(contracts: list[str]) -> list[Schedule]:
+    """Every storage place holding media of ``contracts``, with its last check and due state."""
+    held: dict[str, dict[str, int]] = {}
+    rows = (Medium.select(Medium.location, Medium.contract, peewee.fn.COUNT(Medium.id))
+            .where(Medium.contract.in_(list(contracts)) & (Medium.status == "stored") & Medium.location.is_null(False))
+            .group_by(Medium.location, Medium.contract).tuples())
+    for code, contract, count in rows:
+        held.setdefault(code, {})[contract] = count
+    on = today()
+    places = Location.select().where(Location.code.in_(list(held))).order_by(Location.code)
+    return [schedule_of(place, held[place.code], on) for place in places]
+
+
+def schedule_of(place: Location, counts: dict[str, int], on: date) -> Schedule:
+    last = last_check(place.code)
+    since = to_jst(last.completed_at).date() if last else _registered_on(place.code)
+    interval = place.check_interval_days
+    due = next_due(since, interval) if interval and since else None
+    return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on))
+
+
+def attention(contracts: list[str]) -> list[Schedule]:
+    """What the dashboard shows: places whose check is due, overdue, or never scheduled."""
+    return [row for row in schedules(contracts) if row.state != "ok"]
+
+
+def last_check(location_code: str, before: str | None = None) -> StorageCheck | None:
+    """The newest completed check of a place (completed before ``before``, when given)."""
+    condition = (StorageCheck.location == location_code) & StorageCheck.completed_at.is_null(False)
+    if before:
+        condition &= StorageCheck.completed_at < before
+    return StorageCheck.select().where(condition).order_by(StorageCheck.completed_at.desc()).first()
+
+
+def _registered_on(location_code: str) -> date | None:
+    event = (Event.select(Event.at).where((Event.kind == "location.created") & (Event.data == canonical_json({"code": location_code})))
+             .first())
+    return to_jst(event.at).date() if event else None
+
+
+# ---- a session ---------------------------------------------------------------------------------
+
+
+def start(actor: User, location: str, secret: bytes) -> StorageCheck:
+    """Open a check of the place whose label was scanned (or whose code was typed)."""
+    place = storage_place(location, secret)
+    _require_custody_of_one(actor, _contracts_of(_stored_at(place.code)))
+    with db.writing():
+        running = open_check_at(place.code)
+        if running:
+            raise AlreadyExists(f"{place.name} は点検中です（{running.number}）。その点検に加わってください",
+                                f"{place.name} is being checked already ({running.number}); join that check", number=running.number)
+        expected = _stored_at(place.code)
+        number = inputs.next_number(StorageCheck, "CHK", "", digits=5)
+        ledger.append("check.started", actor.login, data={"number": number, "location": place.code, "expected": len(expected)},
+                      changes={"storage_check": {number: {
+                          "location": place.code, "status": "open", "expected": expected, "participants": [actor.login],
+                          "started_by": actor.login, "started_at": now_iso()}}})
+    return get_check(number)
+
+
+def storage_place(text: str, secret: bytes) -> Location:
+    """The storage place a scanned label (or typed code) names, or why it cannot be checked."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("保管場所のラベルを読み取ってください", "scan the storage place's label")
+    parsed = label_payload.parse(text, secret)
+    if not parsed.valid:
+        raise InvalidInput(f"保管場所のラベルとして読めません：{parsed.message_ja}", f"not a storage place's label: {parsed.message_en}")
+    if parsed.kind != label_payload.KIND_LOCATION:
+        raise InvalidInput(f"{parsed.claimed_id} は媒体のラベルです。先に保管場所のラベルを読み取ってください",
+                           f"{parsed.claimed_id} is a medium's label; scan the storage place's label first")
+    place = Location.get_or_none(Location.code == parsed.location)
+    if place is None:
+        raise NotFound(f"保管場所 {parsed.location} は登録されていません", f"no location {parsed.location}")
+    if place.purpose != "storage":
+        raise WrongState(f"{place.name} は作業場所です。保管状況の点検は保管場所について行います（第6条第2号）",
+                         f"{place.name} is a work place; storage checks are of storage places (Art. 6(2))")
+    if not place.active:
+        raise WrongState(f"{place.name} は使用を停止した場所です", f"{place.name} is no longer in use")
+    return place
+
+
+def get_check(number: str) -> StorageCheck:
+    return inputs.find_paper(StorageCheck, number, "点検", "storage check")
+
+
+def open_check_at(location_code: str) -> StorageCheck | None:
+    return StorageCheck.get_or_none((StorageCheck.location == location_code) & (StorageCheck.status == "open"))
+
+
+def session_for(actor: User, context: str | None, secret: bytes) -> StorageCheck:
+    """The check a scan goes into: by number (the check page, the API), or by the place a station
+    scanned first — the check open there. Never started by a scan: a station's queued scan sent
+    after the check was completed must be refused, not begin a check nobody is doing."""
+    text = (context or "").strip()
+    if not text:
+        raise InvalidInput("点検番号（例: CHK-00001）を指定するか、先に保管場所のラベルを読み取ってください",
+                           "give the check number (e.g. CHK-00001), or scan the storage place's label first")
+    if text.upper().startswith("CHK-"):
+        return get_check(text)
+    place = storage_place(text, secret)
+    running = open_check_at(place.code)
+    if running is None:
+        raise WrongState(f"{place.name} では点検が行われていません。点検のページで保管場所のラベルを読み取って開始してください",
+                         f"no check is open at {place.name}; start one on the checks page by scanning the place's label")
+    return running
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    check: StorageCheck
+    scan: CheckScan | None  # None: the place's own label, nothing recorded
+    medium: Medium | None  # None: an unknown code (or the place's label)
+    fresh: bool  # False: scanned before in this check; nothing recorded
+
+
+def scan(actor: User, context: str | None, code: str, secret: bytes) -> ScanResult:
+    """One code scanned at the place. Anything that is not the place's own label is recorded,
+    unknown codes included: they are findings of the check, not mistakes of the scanner."""
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput("読み取ったコードがありません", "no code was scanned")
+    check = session_for(actor, context, secret)
+    _require_custody_of_one(actor, _contracts_of(check.expected))
+    parsed = label_payload.parse(code, secret)
+    if parsed.location:
+        if parsed.location != check.location_id:
+            raise WrongState(f"{parsed.location} は別の場所のラベルです。{check.number} は {check.location.name} の点検です",
+                             f"{parsed.location} is another place's label; {check.number} checks {check.location.name}")
+        return ScanResult(check, None, None, fresh=False)
+    with db.writing():
+        check = _require_open(check.number)
+        medium = Medium.get_or_none(Medium.id == parsed.medium) if parsed.medium else None
+        if medium is None:
+            why_ja, why_en = label_payload.REASONS[parsed.reason] if not parsed.valid else ("登録されていないID", "an ID not registered")
+            key = inputs.item_key(check.number, "?" + hashlib.sha256(code.encode()).hexdigest()[:16])
+            row = {"medium": code[:200], "finding": "unknown", "note": f"{why_ja} / {why_en}"}
+        else:
+            key = inputs.item_key(check.number, medium.id)
+            row = {"medium": medium.id, "finding": "found" if _recorded_here(medium, check) else "unexpected",
+                   "recorded_status": medium.status, "recorded_location": medium.location_id}
+        earlier = CheckScan.get_or_none(CheckScan.key == key)
+        if earlier:
+            return ScanResult(check, earlier, medium, fresh=False)
+        changes = {"check_scan": {key: {**row, "check": check.number, "scanned_at": now_iso(), "scanned_by": actor.login}}}
+        changes.update(_joined(check, actor))
+        ledger.append("check.scanned", actor.login, contract=medium.contract_id if medium else None,
+                      data={"number": check.number, "location": check.location_id, "finding": row["finding"]},
+                      changes=changes, media=[medium.id] if medium else [])
+    return ScanResult(get_check(check.number), CheckScan.get_by_id(key), medium, fresh=True)
+
+
+def scan_answer(actor: User, context: str | None, code: str, secret: bytes) -> dict:
+    """``scan`` as the answer the scan box, the API and the station show for each code."""
+    result = scan(actor, context, code, secret)
+    visible = result.medium is not None and _may_read(actor, result.medium.contract_id)
+    message_ja, message_en = _message(result, visible)
+    answer = {"ok": True, "check": result.check.number, "message_ja": message_ja, "message_en": message_en,
+              "duplicate": result.scan is not None and not result.fresh}
+    if result.scan is not None:
+        answer.update(finding=result.scan.finding, unexpected=result.scan.finding != "found")
+    if visible:
+        medium = result.medium
+        answer["medium"] = {"id": medium.id, "contract": medium.contract_id, "title": medium.title,
+                            "status": medium.status, "location": medium.location_id}
+    return answer
+
+
+def _message(result: ScanResult, visible: bool) -> tuple[str, str]:
+    check, found = result.check, result.scan
+    if found is None:
+        return (f"{check.location.name} のラベルです（点検 {check.number}）", f"the label of {check.location.name} (check {check.number})")
+    if not result.fresh:
+        label_ja, label_en = (found.medium, found.medium) if found.finding != "unknown" else ("このコード", "this code")
+        return (f"{label_ja} は読取り済みです（二重読取り）", f"{label_en} was already scanned (duplicate)")
+    if found.finding == "unknown":
+        return (f"注意: 当システムのラベルではありません（{found.note}）。記録しました",
+                f"warning: not a label of ours ({found.note}); recorded")
+    if not visible:
+        return (f"{found.medium}：閲覧できない契約の媒体です（記録しました）", f"{found.medium}: a medium of a contract you cannot read (recorded)")
+    title = result.medium.title
+    if found.finding == "found":
+        return (f"{found.medium} {title}：所在を確認しました", f"{found.medium} {title}: found")
+    reason_ja, reason_en = unexpected_reason(found)
+    return (f"注意: {found.medium} {title}：{reason_ja}", f"warning: {found.medium} {title}: {reason_en}")
+
+
+def unexpected_reason(found: CheckScan) -> tuple[str, str]:
+    """Why a scanned medium was not expected here: where (and how) the ledger had it at the scan."""
+    status, code = found.recorded_status, found.recorded_location
+    place = _place_name(code)
+    if status in ("destroyed", "returned"):
+        name_ja, name_en = vocabulary.STATUSES[status]
+        return (f"「{name_ja}」と記録されています。ここにあるはずのない媒体です", f"recorded as {name_en}: it should not be here")
+    if status == "stored" and code == found.check.location_id:
+        return ("点検の開始後にここへ保管された媒体です", "stored here after the check began")
+    if status == "stored":
+        return (f"{place} に保管と記録されています（場所の記録と不一致）", f"recorded as stored in {place} (wrong place)")
+    if status == "in_use":
+        return (f"{place} へ持出し中と記録されています", f"recorded as taken out to {place}")
+    if status == "lost":
+        return ("所在不明と記録されています。媒体のページで「発見」を記録してください", "recorded as missing; record it as found on its page")
+    name_ja, name_en = vocabulary.STATUSES.get(status, (status, status))
+    return (f"「{name_ja}」と記録されています（この場所の保管の記録はありません）", f"recorded as {name_en} (not as stored here)")
+
+
+def note_seal(actor: User, number: str, medium_id: str, intact: bool, note: str = "") -> CheckScan:
+    """The seal of a medium scanned in this check: intact, or what is wrong with it."""
+    check = get_check(number)
+    _require_custody_of_one(actor, _contracts_of(check.expected))
+    note = (note or "").strip()[:200]
+    if not intact and not note:
+        raise InvalidInput("封印の異常の内容を記入してください", "describe what is wrong with the seal")
+    medium = media.get_medium(medium_id)
+    key = inputs.item_key(check.number, medium.id)
+    with db.writing():
+        check = _require_open(check.number)
+        if CheckScan.get_or_none(CheckScan.key == key) is None:
+            raise WrongState(f"{medium.id} はこの点検でまだ読み取られていません。先に読み取ってください",
+                             f"{medium.id} has not been scanned in this check yet; scan it first", id=medium.id)
+        ledger.append("check.seal_noted", actor.login, contract=medium.contract_id,
+                      data={"number": check.number, "seal_intact": bool(intact), "note": note},
+                      changes={"check_scan": {key: {"seal_intact": bool(intact), "note": note}}, **_joined(check, actor)},
+                      media=[medium.id])
+    return CheckScan.get_by_id(key)
+
+
+# ---- devices and pending scans -----------------------------------------------------------------
+
+
+def report_device(actor: User, context: str | None, device: str, pending, secret: bytes, name: str = "") -> StorageCheck | None:
+    """A phone or station says how many scans it still holds unsent (see the module docstring).
+    ``context``: the check number, or a station's place (no check open there: nothing to report)."""
+    device = inputs.require_text(device, "端末ID", "device id", max_length=80)
+    pending = inputs.parse_count(pending, "送信待ちの件数", "pending count")
+    text = (context or "").strip()
+    check = get_check(text) if text.upper().startswith("CHK-") else open_check_at(storage_place(text, secret).code)
+    if check is None:
+        return None
+    _require_custody_of_one(actor, _contracts_of(check.expected))
+    with db.writing():
+        check = get_check(check.number)
+        if check.status != "open":
+            if pending:
+                raise WrongState(
+                    f"{check.number} は完了済みです。この端末の送信待ち {pending} 件は点検に含まれません（新しい点検で読み取ってください）",
+                    f"{check.number} is already completed; this device's {pending} pending scans are not part of it (scan them in a new check)")
+            return check
+        before = check.devices.get(device)
+        if before and before.get("by") == actor.login and (before["pending"] > 0) == (pending > 0):
+            return check  # nothing the completion rule depends on has changed
+        entry = {"name": (name or "").strip()[:80] or (before or {}).get("name") or device[:12], "by": actor.login,
+                 "pending": pending, "reported_at": now_iso()}
+        ledger.append("check.device_reported", actor.login, data={"number": check.number, "device": device, "pending": pending},
+                      changes={"storage_check": {check.number: {"devices": {**check.devices, device: entry},
+                                                                **_joined(check, actor, flat=True)}}})
+    return get_check(check.number)
+
+
+def release_device(actor: User, number: str, device: str, reason: str) -> StorageCheck:
+    """Stop waiting for a device that will not report again, saying why (recorded)."""
+    check = get_check(number)
+    _require_custody_of_one(actor, _contracts_of(check.expected))
+    reason = inputs.require_text(reason, "解除の理由", "reason", max_length=200)
+    with db.writing():
+        check = _require_open(number)
+        entry = check.devices.get(device)
+        if entry is None:
+            raise NotFound(f"端末 {device} はこの点検に登録されていません", f"device {device} is not registered in this check")
+        released = {**entry, "pending": 0, "released_by": actor.login, "release_reason": reason, "reported_at": now_iso()}
+        ledger.append("check.device_released", actor.login, data={"number": check.number, "device": device, "reason": reason,
+                                                                  "pending": entry["pending"]},
+                      changes={"storage_check": {check.number: {"devices": {**check.devices, device: released}}}})
+    return get_check(number)
+
+
+def waiting_devices(check: StorageCheck) -> list[tuple[str, dict]]:
+    return sorted((device, entry) for device, entry in check.devices.items() if entry.get("pending", 0) > 0)
+
+
+# ---- reconciliation, completion, sign-off ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a check's lists: the medium (None for an unknown code) and its scan (None when
+    it was not scanned)."""
+
+    medium: Medium | None
+    scan: CheckScan | None
+
+    @property
+    def id(self) -> str:
+        return self.medium.id if self.medium else self.scan.medium
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What the ledger said was here against what was scanned."""
+
+    expected: list[Line]  # recorded here when the check began, backups excluded
+    backups: list[Line]  # the backups recorded here, listed apart
+    found: list[Line]  # expected (backups included) and scanned
+    missing: list[Line]  # expected (backups included), not scanned
+    moved: list[Line]  # expected, not scanned, recorded elsewhere since (taken out during the check): not missing
+    unexpected: list[Line]  # a medium of ours scanned here, not expected (or no longer recorded here)
+    unknown: list[Line]  # a code that is not a label of ours
+
+    def as_dict(self) -> dict:
+        names = ("expected", "backups", "found", "missing", "moved", "unexpected")
+        lists = {name: [line.id for line in getattr(self, name)] for name in names}
+        return {**lists, "unknown": [line.scan.medium for line in self.unknown]}
+
+
+def reconcile(check: StorageCheck, contracts: list[str] | None = None) -> Reconciliation:
+    """The check's lists; with ``contracts``, only media of those (unknown codes belong to no
+    contract and are always listed)."""
+    scans = list(CheckScan.select().where(CheckScan.check == check.number).order_by(CheckScan.scanned_at, CheckScan.key))
+    ids = set(check.expected) | {found.medium for found in scans if found.finding != "unknown"}
+    rows = {medium.id: medium for medium in Medium.select().where(Medium.id.in_(sorted(ids)))} if ids else {}
+    by_medium = {found.medium: found for found in scans if found.finding != "unknown"}
+
+    def shown(medium_id: str) -> bool:
+        return medium_id in rows and (contracts is None or rows[medium_id].contract_id in contracts)
+
+    expected = [Line(rows[medium_id], by_medium.get(medium_id)) for medium_id in sorted(check.expected) if shown(medium_id)]
+    not_scanned = [line for line in expected if not line.scan]
+    if check.status == "open":  # missing: still recorded here, yet not found
+        missing = [line for line in not_scanned if _recorded_here(line.medium, check)]
+    else:  # missing: what completion recorded as lost, in this check's incidents
+        reported = {medium_id for incident in Incident.select(Incident.media).where(Incident.source == check.number)
+                    for medium_id in incident.media}
+        missing = [line for line in not_scanned if line.id in reported]
+    return Reconciliation(
+        expected=[line for line in expected if not line.medium.is_backup],
+        backups=[line for line in expected if line.medium.is_backup],
+        found=[line for line in expected if line.scan and line.scan.finding == "found"],
+        missing=missing,
+        moved=[line for line in not_scanned if line not in missing],
+        unexpected=[Line(rows[found.medium], found) for found in scans if found.finding == "unexpected" and shown(found.medium)],
+        unknown=[Line(None, found) for found in scans if found.finding == "unknown"],
+    )
+
+
+def involved_contracts(check: StorageCheck) -> list[str]:
+    """Contracts whose media were expected here or scanned here."""
+    scanned = CheckScan.select(CheckScan.medium).where((CheckScan.check == check.number) & (CheckScan.finding != "unknown"))
+    return _contracts_of(sorted(set(check.expected) | {medium_id for (medium_id,) in scanned.tuples()}))
+
+
+def complete(
+    actor: User,
+    number: str,
+    accuracy_method: str,
+    accuracy_result: str,
+    anomalies: str = "",
+    corrective_actions: str = "",
+    seals_intact: bool = False,
+) -> StorageCheck:
+    """Close the check: record what was found, missing and unexpected, missing media as lost with
+    an incident draft per contract. Refused while any device still holds unsent scans.
+
+    ``seals_intact``: the person states that every seal not noted otherwise was intact.
+    """
+    check = get_check(number)
+    _require_custody_of_each(actor, involved_contracts(check))
+    fields = {
+        "accuracy_method": inputs.require_text(accuracy_method, "データの正確性の点検方法", "data-accuracy check method", 2000),
+        "accuracy_result": inputs.require_text(accuracy_result, "データの正確性の点検結果", "data-accuracy check result", 2000),
+        "anomalies": (anomalies or "").strip()[:2000], "corrective_actions": (corrective_actions or "").strip()[:2000],
+    }
+    with db.writing():
+        check = get_check(number)
+        _require_status(check, "open")
+        _require_nothing_pending(check)
+        contracts = involved_contracts(check)
+        _require_custody_of_each(actor, contracts)  # a medium of another contract may have been scanned since
+        tallies = {code: reconcile(check, [code]) for code in contracts}
+        everything = reconcile(check)  # before anything is recorded as lost
+        if check.expected and not (everything.found or everything.unexpected or everything.unknown):
+            raise WrongState("まだ媒体が1件も読み取られていません。読み取ってから完了してください",
+                             "no medium has been scanned yet; scan the media before completing")
+        now = now_iso()
+        place = check.location
+        for code, tally in tallies.items():
+            ledger.append("check.reconciled", actor.login, contract=code,
+                          data={"number": check.number, "location": place.code,
+                                **{name: ids for name, ids in tally.as_dict().items() if name != "unknown"}},
+                          changes=_reconciled_changes(check, tally, now, seals_intact),
+                          media=[line.id for line in tally.unexpected])
+        ledger.append("check.completed", actor.login,
+                      data={"number": check.number, "location": place.code, "seals_intact": bool(seals_intact),
+                            **{name: len(ids) for name, ids in everything.as_dict().items()}},
+                      changes={"storage_check": {check.number: {**fields, "status": "completed", "completed_by": actor.login,
+                                                                "completed_at": now, **_joined(check, actor, flat=True)}}})
+        for code, tally in tallies.items():
+            if tally.missing:
+                incidents.open_draft(
+                    actor, code, [line.medium for line in tally.missing], source=check.number, place=_place_label(place),
+                    discovered_at=now,
+                    summary=f"保管状況点検 {check.number}（{place.name}）で所在を確認できなかった媒体 {len(tally.missing)} 件",
+                )
+    return get_check(number)
+
+
+def _reconciled_changes(check: StorageCheck, tally: Reconciliation, now: str, seals_intact: bool) -> dict:
+    changes = {"medium": {line.id: {"last_checked_at": now} for line in tally.found}}
+    changes["medium"].update({line.id: {"status": "lost", "location": None, "custodian": None, "purpose": "",
+                                        "due_back": None, "updated_at": now} for line in tally.missing})
+    if seals_intact:
+        sealed = [line.scan for line in tally.found + tally.unexpected if line.medium.seal_number and line.scan.seal_intact is None]
+        if sealed:
+            changes["check_scan"] = {found.key: {"seal_intact": True} for found in sealed}
+    return changes
+
+
+def sign_off(actor: User, number: str, settings) -> list[Document]:
+    """The responsible person signs the completed check off; the report is issued per contract."""
+    check = get_check(number)
+    contracts = involved_contracts(check)
+    if contracts:
+        _require_each(actor, contracts, access.require_responsible)
+    else:
+        _require_custody_of_one(actor, [], rule=access.require_responsible)
+    with db.writing():
+        check = get_check(number)
+        _require_status(check, "completed")
+        ledger.append("check.signed_off", actor.login, data={"number": check.number, "contracts": contracts},
+                      changes={"storage_check": {check.number: {"status": "signed_off", "signed_off_by": actor.login,
+                                                                "signed_off_at": now_iso()}}})
+        return [
+            papers.issue(actor, settings, code, REPORT_KIND, check.number,
+                         lambda paper, code=code: check_papers.storage_check_report(report_data(get_check(number), code), paper),
+                         media=[line.id for line in _lines_of(reconcile(check, [code]))])
+            for code in contracts
+        ]
+
+
+def report_data(check: StorageCheck, contract_code: str) -> check_papers.ReportData:
+    """What one contract's 保管状況点検報告 prints, read from the recorded rows."""
+    interval = check.location.check_interval_days
+    completed_on = to_jst(check.completed_at).date() if check.completed_at else None
+    lines = reconcile(check, [contract_code])
+    return check_papers.ReportData(
+        check=check, contract=access.get_contract(contract_code), lines=lines,
+        previous=last_check(check.location_id, before=check.completed_at or check.started_at),
+        next_due=next_due(completed_on, interval) if completed_on and interval else None,
+        incidents=list(Incident.select().where((Incident.source == check.number) & (Incident.contract == contract_code))
+                       .order_by(Incident.number)),
+        reasons={line.id: unexpected_reason(line.scan)[0] for line in lines.unexpected},
+    )
+
+
+def preview_report(actor: User, number: str, contract_code: str, settings) -> bytes:
+    check = get_check(number)
+    access.require_read(actor, contract_code)
+    if contract_code not in involved_contracts(check):
+        raise NotFound(f"{check.number} には契約 {contract_code} の媒体がありません", f"{check.number} involves no media of {contract_code}")
+    return papers.preview(settings, lambda paper: check_papers.storage_check_report(report_data(check, contract_code), paper))
+
+
+def reports(check: StorageCheck) -> list[Document]:
+    return list(Document.select().where((Document.kind == REPORT_KIND) & (Document.subject == check.number))
+                .order_by(Document.serial))
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+
+def require_read(actor: User, check: StorageCheck) -> None:
+    """City staff and admins read every check; others those they took part in or whose media
+    include their contracts' (and then see only those media)."""
+    access.require_active(actor)
+    if actor.is_municipality or actor.is_admin or actor.login in check.participants:
+        return
+    if set(access.readable_contracts(actor)) & set(involved_contracts(check)):
+        return
+    raise NotAllowed(f"点検 {check.number} の記録を閲覧する権限がありません", f"no access to storage check {check.number}")
+
+
+def readable_checks(actor: User) -> list[StorageCheck]:
+    found = []
+    for check in StorageCheck.select().order_by(StorageCheck.number.desc()):
+        try:
+            require_read(actor, check)
+        except NotAllowed:
+            continue
+        found.append(check)
+    return found
+
+
+def visible_contracts(actor: User, check: StorageCheck) -> list[str]:
+    readable = set(access.readable_contracts(actor))
+    return [code for code in involved_contracts(check) if code in readable]
+
+
+def may_act(actor: User, check: StorageCheck, rule=access.require_custody) -> bool:
+    try:
+        _require_custody_of_one(actor, _contracts_of(check.expected), rule=rule)
+        return True
+    except (NotAllowed, NotFound):
+        return False
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def _recorded_here(medium: Medium, check: StorageCheck) -> bool:
+    """Expected at this check and still recorded as stored at its place."""
+    return medium.id in check.expected and medium.status == "stored" and medium.location_id == check.location_id
+
+
+def _stored_at(location_code: str) -> list[str]:
+    query = Medium.select(Medium.id).where((Medium.location == location_code) & (Medium.status == "stored")).order_by(Medium.id)
+    return [medium_id for (medium_id,) in query.tuples()]
+
+
+def _contracts_of(medium_ids: list[str]) -> list[str]:
+    if not medium_ids:
+        return []
+    query = Medium.select(Medium.contract).where(Medium.id.in_(list(medium_ids))).distinct()
+    return sorted(code for (code,) in query.tuples())
+
+
+def _require_custody_of_one(actor: User, contracts: list[str], rule=access.require_custody) -> None:
+    """``rule`` holds for at least one of ``contracts`` — or, for an empty place, for one of the
+    actor's own contracts. Refused with the first contract's reason."""
+    refusal = None
+    for code in contracts or access.readable_contracts(actor):
+        try:
+            rule(actor, code)
+            return
+        except NotAllowed as error:
+            refusal = refusal or error
+    raise refusal or NotAllowed("保管状況の点検は、契約の取扱者名簿に登録され誓約書を提出した人が行います",
+                                "storage checks are done by people on a contract's roster with a signed pledge")
+
+
+def _require_custody_of_each(actor: User, contracts: list[str]) -> None:
+    """Completion changes every involved contract's media: custody of each (of one's own, for
+    a check that involved no media at all)."""
+    if contracts:
+        _require_each(actor, contracts, access.require_custody)
+    else:
+        _require_custody_of_one(actor, [])
+
+
+def _require_each(actor: User, contracts: list[str], rule) -> None:
+    """Every contract involved: a cabinet holding media of two contracts is checked by people who
+    may act on both (the refusal names the contract)."""
+    for code in contracts:
+        rule(actor, code)
+
+
+def _require_open(number: str) -> StorageCheck:
+    check = get_check(number)
+    if check.status != "open":
+        raise WrongState(f"{check.number} は {format_jst(check.completed_at)} に完了しています。この操作は点検に含められません",
+                         f"{check.number} was completed at {format_jst(check.completed_at)}; this can no longer be part of it")
+    return check
+
+
+def _require_status(check: StorageCheck, status: str) -> None:
+    if check.status == status:
+        return
+    if check.status == "open":
+        raise WrongState(f"{check.number} はまだ点検中です。先に完了してください", f"{check.number} is still open; complete it first")
+    if status == "open":
+        _require_open(check.number)
+    done_by = check.signed_off_by if check.status == "signed_off" else check.completed_by
+    done_at = check.signed_off_at if check.status == "signed_off" else check.completed_at
+    name_ja, name_en = vocabulary.CHECK_STATUSES[check.status]
+    raise WrongState(f"{check.number} は既に「{name_ja}」です（{_name(done_by)} {format_jst(done_at)}）",
+                     f"{check.number} is already {name_en} (by {done_by} at {format_jst(done_at)})")
+
+
+def _require_nothing_pending(check: StorageCheck) -> None:
+    waiting = waiting_devices(check)
+    if not waiting:
+        return
+    ja = "、".join(f"{entry['name']}（{_name(entry['by'])}、{entry['pending']}件、{format_jst(entry['reported_at'])}）"
+                  for _device, entry in waiting)
+    en = "; ".join(f"{entry['name']} ({entry['by']}, {entry['pending']} pending, {format_jst(entry['reported_at'])})"
+                   for _device, entry in waiting)
+    raise WrongState(
+        f"送信待ちの読取りがある端末があるため完了できません: {ja}。送信を終えるか、送信できない理由を記録して端末を解除してください",
+        f"devices still hold unsent scans: {en}; let them send, or release a device saying why it cannot",
+        devices=[device for device, _entry in waiting],
+    )
+
+
+def _joined(check: StorageCheck, actor: User, flat: bool = False) -> dict:
+    """The change that adds ``actor`` to the participants, if they are not one yet."""
+    if actor.login in check.participants:
+        return {}
+    values = {"participants": [*check.participants, actor.login]}
+    return values if flat else {"storage_check": {check.number: values}}
+
+
+def _lines_of(tally: Reconciliation) -> list[Line]:
+    return tally.expected + tally.backups + tally.unexpected
+
+
+def _may_read(actor: User, contract_code: str) -> bool:
+    try:
+        access.require_read(actor, contract_code)
+        return True
+    except NotAllowed:
+        return False
+
+
+def _place_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    place = Location.get_or_none(Location.code == code)
+    return place.name if place else code
+
+
+def _place_label(place: Location) -> str:
+    return "　".join(part for part in (place.name, place.site, place.room) if part) + f"（{place.code}）"
+
+
+def _name(login: str | None) -> str:
+    user = User.get_or_none(User.login == login) if login else None
+    return user.name if user else (login or "—")

@@ -1,0 +1,70 @@
+"""What the city sees when it inspects a contract on site (Art. 12), on one page.
+
+Art. 12 lets the city's staff investigate and ask for an explanation at any time. So everything an
+inspector would ask first is gathered here from the recorded rows, for one contract: what is
+held where, when each storage place was last checked and whether a check is due, open incidents,
+media out past their return date, media in transit, and whether the ledger verifies now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker import ledger, queries
+from tracker.models import Contract, Incident, Medium, User
+from tracker.workflows import access, checks, incidents
+
+# Held here now, as the register counts them; lost media are listed with the incidents instead.
+HOLDINGS = ("received", "stored", "in_use", "in_transit")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Media of the contract at one place (or with one person, or on the way)."""
+
+    place: str  # a location's name, or who holds them
+    code: str | None  # the location's code, when it is one
+    media: list[Medium]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    contract: Contract
+    holdings: list[Holding]
+    schedules: list[checks.Schedule]
+    incidents: list[Incident]
+    missing: list[Medium]
+    overdue: list[Medium]
+    in_transit: list[Medium]
+    verification: ledger.Report
+
+    @property
+    def held(self) -> int:
+        return sum(len(holding.media) for holding in self.holdings)
+
+
+def overview(actor: User, contract_code: str, settings) -> Inspection:
+    contract = access.get_contract(contract_code)
+    access.require_read(actor, contract)
+    held = list(Medium.select().where((Medium.contract == contract.code) & Medium.status.in_(HOLDINGS)).order_by(Medium.id))
+    return Inspection(
+        contract=contract,
+        holdings=_by_place([medium for medium in held if medium.status != "in_transit"]),
+        schedules=checks.schedules([contract.code]),
+        incidents=incidents.open_for([contract.code]),
+        missing=queries.missing([contract.code]),
+        overdue=queries.overdue([contract.code]),
+        in_transit=[medium for medium in held if medium.status == "in_transit"],
+        verification=ledger.verify(settings.attachments_dir),
+    )
+
+
+def _by_place(media: list[Medium]) -> list[Holding]:
+    groups: dict[tuple, list[Medium]] = {}
+    for medium in media:
+        if medium.location_id:
+            key = (medium.location.name, medium.location_id)
+        else:
+            key = (f"{medium.custodian.name if medium.custodian else '—'}（未保管・保持 / held, not stored）", None)
+        groups.setdefault(key, []).append(medium)
+    return [Holding(name, code, found) for (name, code), found in sorted(groups.items(), key=lambda item: (item[0][1] is None, item[0]))]
