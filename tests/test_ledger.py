@@ -147,3 +147,17 @@ def test_concurrent_processes_leave_one_unforked_chain(cast, settings):
     assert ledger.head()[0] == before + 60
     assert all(Medium.get_by_id(medium_id).labels_printed == 15 for medium_id in medium_ids)
     assert ledger.verify().ok
+
+
+def test_a_data_folder_from_an_older_version_gains_the_new_columns(cast, settings, database):
+    """Columns added since a folder was created are added when it is opened, with the model's
+    default, and the ledger still verifies."""
+    from tracker.models import create_schema
+
+    medium = register_usb(cast, "古い版の媒体")
+    database.execute_sql("ALTER TABLE medium DROP COLUMN is_backup")
+    database.execute_sql("ALTER TABLE medium DROP COLUMN last_checked_at")
+    create_schema()
+    reopened = Medium.get_by_id(medium.id)
+    assert reopened.is_backup is False and reopened.last_checked_at is None
+    assert ledger.verify().ok

@@ -609,6 +609,28 @@ SCHEMA_VERSION = "1"
 
 
 def create_schema() -> None:
+    """Create what is missing: new tables, and new columns of existing tables.
+
+    Columns are only ever added (each with its model default), never changed or dropped, so a
+    data folder made by an older version opens with a newer one; replaying the ledger gives new
+    columns the same defaults, so ``verify()`` agrees with the added values.
+    """
     with database.atomic():
         database.create_tables(ALL_MODELS, safe=True)
+        _add_missing_columns()
         Meta.insert(key="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
+
+
+def _add_missing_columns() -> None:
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    real = database.obj
+    migrator = None
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        present = {column.name for column in real.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name in present:
+                continue
+            migrator = migrator or SchemaMigrator.from_database(real)
+            migrate(migrator.add_column(table, field.column_name, field))
