@@ -321,10 +321,12 @@ class StationActions(click.Choice):
 @click.option("--action", type=StationActions(), default="lookup", show_default=True,
               help="lookup: show each medium. store: scan a location label, then the media put there. "
                    "receive / return: media handed over in a handover (--context). "
-                   "send / arrive: media leaving or arriving on a transfer (--context).")
+                   "send / arrive: media leaving or arriving on a transfer (--context). "
+                   "destroy: media destroyed under an approved application (--context). "
+                   "check: a storage check — scan the place's label, then every medium found there.")
 @click.option("--context", "context", metavar="NUMBER",
               help="The handover number for receive/return (e.g. KG26-H0001), the transfer number for send/arrive "
-                   "(e.g. KG26-T0001). 引渡し番号・移送番号")
+                   "(e.g. KG26-T0001), the application number for destroy (e.g. KG26-A0001). 引渡し番号・移送番号・廃棄申請番号")
 @click.option("--user", "login", help="Act as this user on the local database.")
 @click.option("--server", help="Send scans to this mediatrail server instead (with --token).")
 @click.option("--token", envvar="MEDIATRAIL_TOKEN", help="Station token from `mediatrail user token` ($MEDIATRAIL_TOKEN).")

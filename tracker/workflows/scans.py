@@ -23,9 +23,9 @@ ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive", "destroy", 
 def record(actor: User, idempotency_key: str, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
     """Act on one scanned code; returns (HTTP-like status, answer) and never acts twice per key.
 
-    ``context`` is what the action works in: the storage place for ``store`` (its label scanned
-    first), the handover number for ``receive`` / ``return``, the transfer number for
-    ``send`` / ``arrive``.
+    ``context`` is what the action works in: the storage place for ``store`` and ``check`` (its
+    label scanned first), the handover number for ``receive`` / ``return``, the transfer number
+    for ``send`` / ``arrive``, the destruction application's number for ``destroy``.
     """
     key = inputs.require_text(idempotency_key, "冪等キー", "idempotency_key", max_length=80)
     inputs.parse_choice(action, ACTIONS, "操作", "action")
