@@ -4,6 +4,7 @@ tests marked ``both_databases``), people on a contract, the Flask app and its cl
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -113,11 +114,25 @@ def run_cli(*arguments):
     return CliRunner().invoke(cli, list(arguments), catch_exceptions=False)
 
 
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory):
+    """`mediatrail demo` seeded once per test run (it issues several PDFs: seconds each time)."""
+    folder = tmp_path_factory.mktemp("demo-template") / "demo"
+    saved = os.environ.pop("DATABASE_URL", None)
+    try:
+        result = run_cli("--data", str(folder), "demo", "--no-serve", "--media", "30")
+    finally:
+        if saved is not None:
+            os.environ["DATABASE_URL"] = saved
+    assert result.exit_code == 0, result.output
+    return folder
+
+
 @pytest.fixture
-def demo_dir(tmp_path, monkeypatch):
-    """A data folder seeded by `mediatrail demo` (30 media: two a4-24 sheets of labels)."""
+def demo_dir(seeded_demo, tmp_path, monkeypatch):
+    """A fresh copy of the demo's data folder (`--media 30`: 32 media, two of them destroyed; two
+    a4-24 sheets of labels) that a test may change."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     folder = tmp_path / "demo"
-    result = run_cli("--data", str(folder), "demo", "--no-serve", "--media", "30")
-    assert result.exit_code == 0, result.output
+    shutil.copytree(seeded_demo, folder)
     return folder

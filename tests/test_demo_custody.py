@@ -7,13 +7,25 @@ from conftest import login
 from tracker import config, ledger
 from tracker.cli import open_database
 from tracker.demo import DEMO_PASSWORD
-from tracker.models import CopyRequest, Document, Handover, HandoverItem, Medium, Transfer
-from tracker.workflows import handovers, transfers
+from tracker.models import (
+    CopyRequest,
+    DestructionApplication,
+    Document,
+    Evidence,
+    Handover,
+    HandoverItem,
+    Incident,
+    Medium,
+    StorageCheck,
+    Transfer,
+)
+from tracker.timeutil import to_jst
+from tracker.workflows import checks, destruction, handovers, incidents, transfers
 
 
 def test_the_demo_tells_the_custody_story(demo_dir):
     settings = open_database(demo_dir)
-    assert Medium.select().count() == 30  # --media 30, as asked
+    assert Medium.select().count() == 32  # --media 30, as asked, and the two destroyed on top
 
     # Received through a confirmed handover of the city's list, one line never handed over.
     receipt_of = {document.subject: document for document in Document.select()}
@@ -48,7 +60,50 @@ def test_the_demo_tells_the_custody_story(demo_dir):
     assert len(returned_media) >= 2 and {medium.status for medium in returned_media} == {"returned"}
     assert receipt_of[returned.number].kind == "return_receipt"
 
-    assert Document.select().count() <= 5  # each issued PDF costs a second or two
+    assert Document.select().count() <= 6  # each issued PDF costs a second or two
+    assert ledger.verify(settings.attachments_dir).ok
+
+
+def test_the_demo_destroys_checks_and_reports_an_incident(demo_dir):
+    settings = open_database(demo_dir)
+
+    # An HDD (H-level) and a box of paper (P-4) destroyed with the city's approval and witness,
+    # photographed before and after with the camera's time, and certified.
+    done = DestructionApplication.get(DestructionApplication.status == "completed")
+    assert done.decided_by == "takahashi" and done.witness == "takahashi" and done.witnessed_at and done.verifier
+    methods = {item.medium.kind: (item.category, item.level) for item in done.items}
+    assert methods == {"hdd": ("destroy", "H-5"), "paper": ("destroy", "P-4")}
+    assert {item.medium.status for item in done.items} == {"destroyed"}
+    photos = destruction.evidence_of(done)
+    for item in done.items:
+        assert {photo.stage for photo in photos if photo.medium == item.medium_id} == {"before", "after"}
+    for photo in photos:  # EXIF time of the backdated clock, not of the day the demo ran
+        assert photo.taken_at and not destruction.photo_flags(photo).any
+        assert to_jst(photo.taken_at).date() == to_jst(done.completed_at).date() < checks.today()
+    certificate = Document.get((Document.kind == destruction.CERTIFICATE_KIND) & (Document.subject == done.number))
+    assert destruction.destroyed_record(done.items[0].medium_id).certificate.serial == certificate.serial
+
+    # Another application waits for the city.
+    waiting = DestructionApplication.get(DestructionApplication.status == "applied")
+    assert waiting.decided_by is None and waiting.number in [found.number for found in destruction.needing_attention(["KG26"]).awaiting_approval]
+
+    # The cabinet was checked and signed off (its report issued); its next check is coming.
+    signed = StorageCheck.get(StorageCheck.status == "signed_off")
+    assert signed.signed_off_by == "yamada" and checks.reports(signed)
+    assert not checks.reconcile(signed).missing and checks.reconcile(signed).found
+    schedules = {row.location.code: row for row in checks.schedules(["KG26"])}
+    assert schedules[signed.location_id].last_check.number == signed.number and schedules[signed.location_id].next_due
+    assert "overdue" in {row.state for row in schedules.values()}
+
+    # The safe's check missed a medium: lost, with an open incident reported preliminarily.
+    missed = StorageCheck.get(StorageCheck.status == "completed")
+    (incident,) = incidents.open_for(["KG26"])
+    assert incident.source == missed.number and incident.status == "preliminary" and incident.response_steps
+    assert [line.id for line in checks.reconcile(missed).missing] == incident.media
+    assert {Medium.get_by_id(medium_id).status for medium_id in incident.media} == {"lost"}
+    assert incidents.report_of(incident, "preliminary") is not None
+    assert Incident.select().count() == 1
+
     assert ledger.verify(settings.attachments_dir).ok
 
 
@@ -62,6 +117,22 @@ def test_the_demo_fills_the_custody_pages(demo_dir):
     waiting = Handover.get(Handover.status == "signed").number
     requested = CopyRequest.get(CopyRequest.status == "requested").number
     assert waiting in dashboard and requested in dashboard
+    # The city sees the destruction waiting for its approval and the open incident.
+    applied = DestructionApplication.get(DestructionApplication.status == "applied").number
+    incident = Incident.get().number
+    assert applied in dashboard and incident in dashboard
+    inspection = client.get("/contracts/KG26/inspection")
+    assert inspection.status_code == 200 and incident in inspection.get_data(as_text=True)
+    pages = ["/destructions", "/checks", "/incidents", f"/incidents/{incident}"]
+    pages += [f"/destructions/{application.number}" for application in DestructionApplication.select()]
+    pages += [f"/checks/{check.number}" for check in StorageCheck.select()]
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+    done = DestructionApplication.get(DestructionApplication.status == "completed")
+    for photo in Evidence.select().where(Evidence.paper == done.number):
+        assert client.get(f"/destructions/{done.number}/evidence/{photo.attachment_id}").data.startswith(b"\xff\xd8")  # JPEG
+    certificate = Document.get(Document.kind == destruction.CERTIFICATE_KIND)
+    assert client.get(f"/d/{certificate.serial}").status_code == 200
     numbers = [handover.number for handover in Handover.select()] + [transfer.number for transfer in Transfer.select()]
     for page in ["/handovers", "/transfers", "/register", "/contracts/KG26/balance"]:
         response = client.get(page)

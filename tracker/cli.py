@@ -70,7 +70,7 @@ def init(data_dir, base_url):
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="Seed only, do not start the web server.")
 @click.option("--media", "media_count", default=40, show_default=True, type=click.IntRange(1, 100_000),
-              help="About this many media (at least 15: the whole custody story).")
+              help="About this many media (at least 21: the whole story; two destroyed ones come on top).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
 @click.pass_obj

@@ -11,12 +11,22 @@ spreads over the past weeks; ``mediatrail verify`` passes on the result. The sto
 * day 2–42 — media are taken out to the work room and brought back (some late, some not yet);
 * day 8 — two media are moved to a second storage site (transfer record issued);
 * day 15–16 — a copy is asked for, approved by the city and made;
+* day 20–21 — the cabinet's storage check finds everything; yamada signs it off (保管状況点検報告),
+  so its next check falls due in the coming days;
 * day 25 — three media are returned to the city (返還受領書);
+* day 30–33 — an HDD and a box of paper are destroyed: applied for, approved by takahashi, their
+  labels read at the destruction station, photographed before and after (JPEGs whose EXIF time
+  is the backdated clock), takahashi witnesses with her own login, the 消去・廃棄証明書 is issued;
 * day 40 — a second transfer leaves and is still on its way (移送中);
+* day 41–42 — the safe's storage check misses a DVD-R: it is recorded as lost, the incident gets
+  its response plan and the preliminary report (速報) goes to the city; the check awaits sign-off;
 * day 42 — another copy is asked for and waits for the city's approval;
-* day 43 — a second handover is scanned and signed, and waits for the city's confirmation.
+* day 43 — a second handover is scanned and signed, and waits for the city's confirmation;
+* day 44 — an SSD's erasure is applied for and waits for the city's approval.
 
-Three papers are issued in all (each PDF costs a second or two to render).
+The second storage site is never checked, so its check is overdue. Six papers are issued in all
+(each PDF costs a second or two to render). The two destroyed media come on top of the media
+asked for, so the labels left to print are as many as without them.
 """
 
 from __future__ import annotations
@@ -28,9 +38,24 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
+from labels import payload as label_payload
 from tracker import timeutil
 from tracker.models import Event, Medium, User
-from tracker.workflows import copies, handovers, labelling, media, people, places, transfers
+from tracker.workflows import (
+    checks,
+    copies,
+    destruction,
+    handovers,
+    incidents,
+    labelling,
+    media,
+    people,
+    places,
+    scans,
+    transfers,
+)
 
 DEMO_PASSWORD = "mediatrail-demo"
 CONTRACT = "KG26"
@@ -66,17 +91,27 @@ SENT_AWAY = 3  # on the transfer still on its way
 MOVED = (4, 5)  # moved to the second storage site
 COPY_ASKED = 6  # copy waiting for the city's approval
 RETURNED = (7, 8, 9)  # returned to the city
-MIN_LIST_LINES = 12  # the parts above, the line not handed over, and a couple of ordinary media
+DESTRUCTION_ASKED = 10  # an SSD on the destruction application waiting for the city (in the cabinet)
+DESTROYED = (16, 12)  # an HDD and a box of paper, destroyed (in the cabinet)
+MISSING = 15  # a DVD-R the safe's storage check does not find
+MIN_LIST_LINES = 18  # the parts above, the line not handed over, and a few ordinary media
 AWAITING_LINES = 2  # on the second handover, waiting for the city's confirmation
+
+# What is done to each destroyed medium (NIST SP 800-88 category, technique, DIN 66399 level).
+DESTROY_HDD = {"category": "destroy", "technique": "shred", "level": "H-5",
+               "tool": "HDD破砕機 HDS-500（消磁装置 MD-2 で消磁の後に破砕）"}
+SHRED_PAPER = {"category": "destroy", "technique": "shred", "level": "P-4", "tool": "業務用シュレッダー MSD-F31（クロスカット）"}
+PURGE_SSD = {"category": "purge", "technique": "secure_erase", "tool": "SecureEraser（ATA Secure Erase）", "tool_version": "3.2.1"}
 
 
 def seed(media_count: int, settings, seed_value: int = 2026) -> dict:
-    """Create the demo records (about ``media_count`` media, at least 15 for the whole story);
+    """Create the demo records (about ``media_count`` media plus the two destroyed, at least 21 in
+    all for the whole story);
     refuses a database that already holds events. ``settings``: where issued papers are kept."""
     if Event.select().exists():
         return {"seeded": False}
     story = _Story(random.Random(seed_value), settings)
-    story.tell(max(media_count - AWAITING_LINES - 1, MIN_LIST_LINES))
+    story.tell(max(media_count - AWAITING_LINES - 1 + len(DESTROYED), MIN_LIST_LINES))
     return {"seeded": True, "media": Medium.select().count()}
 
 
@@ -89,6 +124,7 @@ class _Story:
         self.serials: set[str] = set()
         self.references = 5  # the sample list's R6-ZEI-001..005
         self.later: list[tuple[datetime, int, Callable[[], None]]] = []
+        self.scan_keys = 0
 
     def day(self, number: float, hour: int = 9, minute: int = 0) -> datetime:
         return self.first_day + timedelta(days=number, hours=hour, minutes=minute)
@@ -109,10 +145,14 @@ class _Story:
         self.put_away_and_work(received)
         self.move_to_second_site([received[index] for index in MOVED])
         self.copy_with_approval(received[COPIED])
+        self.check_the_cabinet()
         self.return_to_the_city([received[index] for index in RETURNED])
+        self.destroy_with_the_city([received[index] for index in DESTROYED])
         self.transfer_on_its_way(received[SENT_AWAY])
+        self.check_the_safe_and_miss(received[MISSING])
         self.copy_waiting(received[COPY_ASKED])
         self.handover_waiting_for_the_city()
+        self.destruction_waiting(received[DESTRUCTION_ASKED])
         for moment, _order, action in sorted(self.later, key=lambda entry: entry[:2]):
             with timeutil.clock_at(moment):
                 action()
@@ -169,7 +209,7 @@ class _Story:
 
     def put_away_and_work(self, received: list[str]) -> None:
         workers = [self.actors["sato"], self.actors["suzuki"]]
-        special = {COPIED, SENT_AWAY, COPY_ASKED, *MOVED, *RETURNED}
+        special = {COPIED, SENT_AWAY, COPY_ASKED, *MOVED, *RETURNED, DESTRUCTION_ASKED, *DESTROYED, MISSING}
         step = min(timedelta(minutes=3), timedelta(hours=4) / len(received))
         for index, medium_id in enumerate(received):
             worker = workers[index % 2]
@@ -284,6 +324,139 @@ class _Story:
         self.at(self.day(43, 10, 40), scan_all)
         self.at(self.day(43, 10, 50), lambda: handovers.sign(sato, numbers["handover"]))
 
+    # ---- storage checks and the incident ----------------------------------------------------------
+
+    def check_the_cabinet(self) -> None:
+        """Day 20–21: everything in the cabinet is found; yamada signs the check off (report issued)."""
+        numbers = self.storage_check(self.cabinet, self.actors["sato"], self.day(20, 16), "佐藤のスマートフォン")
+        self.at(self.day(21, 9, 30), lambda: checks.sign_off(self.actors["yamada"], numbers["check"], self.settings))
+
+    def check_the_safe_and_miss(self, missing_id: str) -> None:
+        """Day 41–42: the DVD-R is not in the safe. Completing the check records it as lost and opens
+        the incident; yamada writes the response plan and issues the preliminary report."""
+        yamada = self.actors["yamada"]
+        numbers = self.storage_check(self.safe, self.actors["suzuki"], self.day(41, 15), "鈴木のスマートフォン", missing=missing_id)
+
+        def plan():
+            (incident,) = incidents.open_for([CONTRACT])
+            numbers["incident"] = incident.number
+            incidents.update(
+                yamada, incident.number,
+                summary=f"保管状況点検 {numbers['check']}（耐火金庫1）で DVD-R 1枚（{missing_id}）の所在を確認できなかった",
+                circumstances=("定期の保管状況点検で、台帳上 耐火金庫1 に保管中の DVD-R 1枚が見つからなかった。"
+                               "同日中に保管室・入力作業室を捜索したが発見に至っていない。"
+                               "媒体は暗号化（ZIP AES-256、パスワード別送）されている。"),
+                response_steps=[
+                    {"action": "保管室・入力作業室・社用車の捜索", "owner": "佐藤 花子",
+                     "deadline": self.date(41), "done_at": self.date(41)},
+                    {"action": "小金井市 市民税課へ電話で第一報", "owner": "山田 太郎",
+                     "deadline": self.date(41), "done_at": self.date(41)},
+                    {"action": "入退室記録・監視カメラ映像の確認", "owner": "山田 太郎", "deadline": self.date(44)},
+                    {"action": "持出し・保管手順の見直しと従事者への再教育", "owner": "山田 太郎", "deadline": self.date(60)},
+                ],
+            )
+
+        self.at(self.day(41, 17, 30), plan)
+        self.at(self.day(42, 9, 30), lambda: incidents.issue_preliminary(yamada, numbers["incident"], self.settings))
+
+    def storage_check(self, place, worker: User, start: datetime, device: str, missing: str | None = None) -> dict:
+        """A check of ``place``: its label read, every medium stored there scanned (but ``missing``),
+        completed half an hour later. Returns where the check's number will be."""
+        secret = self.settings.secret
+        numbers = {}
+
+        def begin():
+            code = label_payload.location_url(place.code, secret, self.settings.base_url)
+            numbers["check"] = checks.start(worker, code, secret).number
+            checks.report_device(worker, numbers["check"], f"demo-{worker.login}-phone", 0, secret, name=device)
+
+        def scan_all():
+            check = checks.get_check(numbers["check"])
+            present = [medium for medium in Medium.select().where(Medium.id.in_(check.expected)).order_by(Medium.id)
+                       if medium.status == "stored" and medium.location_id == place.code and medium.id != missing]
+            for offset, medium in enumerate(present):
+                with timeutil.clock_at(start + timedelta(minutes=5, seconds=20 * offset)):
+                    checks.scan(worker, check.number, self.label(medium.id), secret)
+
+        def complete():
+            checks.complete(worker, numbers["check"], "台帳の件数・個人情報項目と媒体の表示を照合", "相違なし",
+                            anomalies=f"{missing} の所在を確認できない" if missing else "",
+                            corrective_actions="事故報告（速報）を市へ提出し、捜索を継続" if missing else "",
+                            seals_intact=True)
+
+        self.at(start, begin)
+        self.at(start + timedelta(minutes=5), scan_all)
+        self.at(start + timedelta(minutes=30), complete)
+        return numbers
+
+    # ---- destruction ----------------------------------------------------------------------------
+
+    def destroy_with_the_city(self, medium_ids: list[str]) -> None:
+        """Day 30–33: an HDD and a box of paper destroyed with the city's approval and witness;
+        the 消去・廃棄証明書 is issued."""
+        yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
+        hdd_id, paper_id = medium_ids
+        numbers = {}
+
+        def apply():
+            numbers["application"] = destruction.apply(
+                yamada, CONTRACT, [{"medium": hdd_id, **DESTROY_HDD}, {"medium": paper_id, **SHRED_PAPER}],
+                reason="入力作業の完了に伴い不要となった作業用HDD・原票の廃棄（市の指示による）",
+                scheduled_at=self.local(self.day(33, 13)), place="本社 東小金井 3階 301 入力作業室（破砕機設置）",
+                copies_statement="複製・バックアップは作成していません（台帳で確認）",
+                verification_plan="HDD: 消磁後に破砕し破砕片を目視確認。紙: クロスカット裁断片を目視確認。",
+                witness_requested=True,
+            ).number
+
+        def photograph(stage: str, medium_id: str, seed: int):
+            moment = timeutil.utc_now()
+            destruction.add_evidence(sato, self.settings, numbers["application"], stage, _photo(medium_id, stage, moment, seed),
+                                     f"{stage}-{medium_id}.jpg", medium_id=medium_id)
+
+        self.at(self.day(30, 10), apply)
+        self.at(self.day(31, 11), lambda: destruction.decide(takahashi, numbers["application"], True,
+                                                            "市職員（市民税課）の立会いのもとで実施すること"))
+        for offset, medium_id in enumerate(medium_ids):
+            self.at(self.day(33, 13, offset), lambda medium_id=medium_id: self.station(sato, "destroy", numbers["application"], medium_id))
+            self.at(self.day(33, 13, 5 + offset), lambda medium_id=medium_id, offset=offset: photograph("before", medium_id, offset))
+        self.at(self.day(33, 13, 20), lambda: destruction.record_destroyed(
+            sato, numbers["application"], [hdd_id], "消磁後に破砕し、破砕片を目視で確認", "プラッタの破断・変形を確認（判読不可能）",
+            "産業廃棄物処理業者へ引渡し（マニフェスト M-2026-0187）"))
+        self.at(self.day(33, 13, 35), lambda: destruction.record_destroyed(
+            sato, numbers["application"], [paper_id], "裁断片を目視で確認", "文字の判読不可能を確認",
+            "溶解処理業者へ引渡し（マニフェスト M-2026-0188）"))
+        for offset, medium_id in enumerate(medium_ids):
+            self.at(self.day(33, 13, 40 + offset), lambda medium_id=medium_id, offset=offset: photograph("after", medium_id, 2 + offset))
+        self.at(self.day(33, 13, 45), lambda: destruction.witness(takahashi, self.settings, numbers["application"]))
+        self.at(self.day(33, 14), lambda: destruction.complete(yamada, self.settings, numbers["application"], "yamada"))
+
+    def destruction_waiting(self, medium_id: str) -> None:
+        """Day 44: an SSD's erasure applied for; it waits on takahashi's dashboard."""
+        yamada = self.actors["yamada"]
+        self.at(self.day(44, 11), lambda: destruction.apply(
+            yamada, CONTRACT, [{"medium": medium_id, **PURGE_SSD}], reason="作業端末の入替えに伴う作業用SSDの消去",
+            scheduled_at=self.local(self.day(48, 14)), place="本社 東小金井 3階 301 入力作業室",
+            copies_statement="複製・バックアップは作成していません（台帳で確認）",
+            verification_plan="消去ツールの完了ログを保存し、消去後の読出しで全領域がゼロであることを確認"))
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def label(self, medium_id: str) -> str:
+        """What a scanner reads from the medium's label."""
+        return label_payload.medium_url(medium_id, self.settings.secret, self.settings.base_url)
+
+    def station(self, actor: User, action: str, context: str, medium_id: str) -> dict:
+        """A label read at the scanning station, as the station sends it; a refusal stops the demo."""
+        self.scan_keys += 1
+        status, answer = scans.record(actor, f"demo-station-{self.scan_keys:05d}", self.label(medium_id), action, context,
+                                      self.settings.secret)
+        if status != 200:
+            raise RuntimeError(f"demo station scan refused: {answer}")
+        return answer
+
+    def date(self, number: float) -> str:
+        return self.day(number).date().isoformat()
+
     @staticmethod
     def local(moment: datetime) -> str:
         return moment.astimezone(timeutil.JST).strftime("%Y-%m-%d %H:%M")
@@ -306,3 +479,31 @@ def _people() -> dict[str, User]:
         people.add_to_roster(actors["yamada"], CONTRACT, login, "worker", reported_on=today)
         people.sign_pledge(actors[login], CONTRACT)
     return actors
+
+
+def _photo(medium_id: str, stage: str, moment: datetime, seed: int) -> bytes:
+    """A small JPEG as a phone on the execution page takes it: the medium ID written on it (whole
+    before, in pieces after) and EXIF DateTimeOriginal a few seconds before ``moment``, in JST."""
+    rng = random.Random(f"{medium_id}-{stage}-{seed}")
+    image = Image.new("RGB", (480, 320), (214, 221, 228) if stage == "before" else (92, 96, 104))
+    draw = ImageDraw.Draw(image)
+    big, small = ImageFont.load_default(size=34), ImageFont.load_default(size=18)
+    if stage == "before":
+        draw.rectangle((60, 90, 420, 250), fill=(250, 250, 245), outline=(40, 40, 40), width=3)
+        draw.text((80, 140), medium_id, font=big, fill=(20, 20, 20))
+    else:
+        for _ in range(140):
+            x, y = rng.randint(10, 470), rng.randint(70, 310)
+            draw.line((x, y, x + rng.randint(-24, 24), y + rng.randint(4, 20)), fill=(200 + rng.randint(0, 55),) * 3, width=3)
+        draw.rectangle((0, 262, 480, 320), fill=(60, 62, 68))
+        draw.text((20, 278), f"{medium_id} remains", font=small, fill=(255, 255, 255))
+    taken = (moment - timedelta(seconds=20)).astimezone(timeutil.JST)
+    draw.text((20, 20), f"{stage.upper()}  {taken:%Y-%m-%d %H:%M:%S} JST", font=small, fill=(0, 0, 0) if stage == "before" else (255, 255, 255))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "mediatrail demo", "execution page camera"  # Make, Model
+    fields = exif.get_ifd(0x8769)
+    fields[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    fields[0x9011] = "+09:00"  # OffsetTimeOriginal
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80, exif=exif)
+    return buffer.getvalue()
