@@ -216,3 +216,36 @@ def test_an_oversized_upload_is_refused_in_both_languages_and_records_nothing(ap
     text = response.get_data(as_text=True)
     assert response.status_code == 413 and "大きすぎます" in text and "too large" in text
     assert Event.select().count() == before
+
+
+def test_a_medium_not_on_the_list_is_registered_at_the_table_then_scanned(app, cast, settings):
+    from tracker.workflows import handovers
+
+    worker = login(app.test_client(), "sato")
+    handover = handovers.start(cast.worker, "KG26", "receive", "2026-11-25 10:00", "市役所", "手渡し", "高橋 市役所")
+    handovers.import_list(cast.worker, handover.number, "l.csv", "名称,種類\n申告書,紙\n".encode())
+    response = post(worker, f"/handovers/{handover.number}/items",
+                    {"title": "追加の申告書（箱）", "kind": "paper", "record_count": "120", "pi_items": "氏名、住所", "is_backup": "on"},
+                    follow_redirects=True)
+    extra = Medium.get(Medium.title == "追加の申告書（箱）")
+    assert f"{extra.id} を登録しました" in response.get_data(as_text=True)
+    assert extra.status == "expected" and extra.pi_items == ["氏名", "住所"] and extra.is_backup
+    assert [i.medium_id for i in handovers.reconcile(handovers.get_handover(handover.number)).missing][-1] == extra.id
+    scan(worker, f"/handovers/{handover.number}/scan", _label_url(app, extra.id))
+    result = handovers.reconcile(handovers.get_handover(handover.number))
+    assert [i.medium_id for i in result.not_on_list] == [extra.id]
+    refused = post(worker, f"/handovers/{handover.number}/items", {"title": "", "kind": "paper"}, follow_redirects=True)
+    assert "名称を入力してください" in refused.get_data(as_text=True) and "title is required" in refused.get_data(as_text=True)
+
+
+def test_a_medium_received_without_a_list_is_registered_from_the_media_page(app, cast):
+    worker = login(app.test_client(), "sato")
+    assert "媒体を登録する" in worker.get("/media").get_data(as_text=True)
+    assert "媒体を登録する" not in login(app.test_client(), "takahashi").get("/media").get_data(as_text=True)
+    response = post(worker, "/media", {"contract": "KG26", "title": "郵送で届いたUSB", "kind": "usb", "encrypted": "on",
+                                       "encryption": "AES-256", "location": cast.cabinet.code})
+    medium = Medium.get(Medium.title == "郵送で届いたUSB")
+    assert response.headers["Location"].endswith(f"/media/{medium.id}")
+    assert (medium.status, medium.location_id, medium.encrypted) == ("stored", cast.cabinet.code, True)
+    refused = post(worker, "/media", {"contract": "KG26", "title": "鍵の方式なし", "kind": "usb", "encrypted": "on"}, follow_redirects=True)
+    assert "暗号化の方式" in refused.get_data(as_text=True) and not Medium.select().where(Medium.title == "鍵の方式なし").exists()

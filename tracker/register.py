@@ -122,7 +122,7 @@ def _rows(condition: peewee.Expression) -> list[RegisterRow]:
 def _history(medium_ids: peewee.Query) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Who acted on each medium (in order of first appearance) and its newest event's time:
     one pass over the event links of all the media at once."""
-    names = _user_names()
+    names = access.user_names()
     actors: dict[str, dict[str, None]] = {}  # a dict keeps insertion order and drops repeats
     last_event: dict[str, str] = {}
     links = (
@@ -211,7 +211,7 @@ class _CustodyReader:
     """
 
     def __init__(self):
-        self.names = _user_names()
+        self.names = access.user_names()
         self.places = dict(Location.select(Location.code, Location.name).tuples())
         self.state: dict[str, dict] = {}
 
@@ -403,6 +403,3 @@ def _destroyed_by_certificate(contract_code: str) -> set[str]:
                     & DestructionItem.destroyed_at.is_null(False) & DestructionApplication.number.in_(certified)))
     return {medium_id for (medium_id,) in query.tuples()}
 
-
-def _user_names() -> dict[str, str]:
-    return dict(User.select(User.login, User.name).tuples())

@@ -37,6 +37,7 @@ EVENTS = {
     "label.printed": ("ラベル印刷", "label printed"),
     "handover.started": ("引渡し開始", "handover opened"),
     "handover.list_imported": ("引渡しリスト取込み", "handover list imported"),
+    "handover.item_added": ("リスト外の媒体の追加登録", "medium added, not on the list"),
     "handover.scanned": ("引渡し時の読取り", "scanned at handover"),
     "handover.signed": ("受託者の署名", "signed by the contractor"),
     "handover.reopened": ("引渡しの差戻し", "handover reopened"),

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 
 from tracker import vocabulary
 from tracker.errors import DomainError
-from tracker.models import Contract, Incident, Location, Medium, User
+from tracker.models import Contract, Incident, Location, Medium
 from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
 from tracker.web.i18n import message, translate
 from tracker.workflows import access, checks, incidents, inspection, papers, places, scans
@@ -67,7 +67,7 @@ def check_page(number):
         "checks_page.html", check=check, lines=checks.reconcile(check, contracts), schedule=schedule,
         may_act=checks.may_act(g.user, check), may_sign=checks.may_act(g.user, check, access.require_responsible),
         reports={document.contract_id: document for document in checks.reports(check)}, contracts=contracts,
-        waiting=checks.waiting_devices(check), answers=_take_answers(), names=_names(),
+        waiting=checks.waiting_devices(check), answers=_take_answers(), names=access.user_names(),
         reason=checks.unexpected_reason,
         opened=list(Incident.select().where((Incident.source == check.number) & Incident.contract.in_(contracts or ["-"]))
                     .order_by(Incident.number)),
@@ -156,9 +156,9 @@ def incident_page(number):
     if request.method == "POST":
         return _then(lambda: incidents.update(g.user, number, **_incident_form()), ("保存しました", "saved"),
                      url_for("checks.incident_page", number=incident.number))
-    may_edit = _may(access.require_responsible, incident.contract) and incident.status in incidents.OPEN_STATUSES
-    return render_template("incident.html", incident=incident, may_edit=may_edit, names=_names(),
-                   may_close=_may(access.require_responsible, incident.contract) and incident.status != "closed",
+    may_edit = access.allows(access.require_responsible, g.user, incident.contract) and incident.status in incidents.OPEN_STATUSES
+    return render_template("incident.html", incident=incident, may_edit=may_edit, names=access.user_names(),
+                   may_close=access.allows(access.require_responsible, g.user, incident.contract) and incident.status != "closed",
                    preliminary=incidents.report_of(incident, "preliminary"), final=incidents.report_of(incident, "final"),
                    media={medium.id: medium for medium in Medium.select().where(Medium.id.in_(incident.media or ["-"]))})
 
@@ -214,7 +214,7 @@ def medium_found(medium_id):
 
 @blueprint.route("/contracts/<code>/inspection")
 def inspection_page(code):
-    return render_template("inspection.html", view=inspection.overview(g.user, code, _settings()), names=_names())
+    return render_template("inspection.html", view=inspection.overview(g.user, code, _settings()), names=access.user_names())
 
 
 # ---- shared ------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def check_templates():
     """Names of check and incident states for every template, and the medium page's incidents
     panel (``_medium_incidents.html``, included by ``medium.html``)."""
     def medium_incident_panel(medium: Medium) -> dict:
-        may_act = _may(access.require_custody, medium.contract)
+        may_act = access.allows(access.require_custody, g.user, medium.contract)
         return {"incidents": incidents.of_medium(medium.id), "may_report_lost": may_act and medium.status in incidents.LOSABLE,
                 "may_find": may_act and medium.status == "lost"}
     return {**VOCABULARY, "medium_incident_panel": medium_incident_panel}
@@ -240,20 +240,12 @@ def _incident_form() -> dict:
             "response_steps": steps}
 
 
-def _may(rule, contract) -> bool:
-    try:
-        rule(g.user, contract)
-        return True
-    except DomainError:
-        return False
 
 
 def _may_manage_places() -> bool:
-    return g.user.is_admin or any(_may(access.require_responsible, code) for code in access.readable_contracts(g.user))
+    return g.user.is_admin or any(access.allows(access.require_responsible, g.user, code) for code in access.readable_contracts(g.user))
 
 
-def _names() -> dict[str, str]:
-    return {login: name for login, name in User.select(User.login, User.name).tuples()}
 
 
 def _secret() -> bytes:

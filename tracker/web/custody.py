@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from tracker.errors import DomainError, InvalidInput
-from tracker.models import Contract, Handover, Location, Transfer, User
+from tracker.models import Contract, Handover, Location, Transfer
+from tracker.web import forms
 from tracker.web.i18n import both, message, translate
 from tracker.workflows import access, copies, handovers, papers, people, scans, transfers
 
@@ -45,8 +46,8 @@ def handover_page(number):
     handover = handovers.get_handover(number)
     access.require_read(g.user, handover.contract)
     return render_template(
-        "handover.html", handover=handover, result=handovers.reconcile(handover), names=_names(),
-        may_act=_may_act(handover.contract), receipt=papers.latest(handovers.RECEIPT_KINDS[handover.direction], handover.number),
+        "handover.html", handover=handover, result=handovers.reconcile(handover), names=access.user_names(),
+        may_act=access.allows(access.require_custody, g.user, handover.contract), receipt=papers.latest(handovers.RECEIPT_KINDS[handover.direction], handover.number),
         answers=_take_answers(),
     )
 
@@ -63,6 +64,19 @@ def _imported(number, upload):
     registered = handovers.import_list(g.user, number, upload.filename, upload.read())
     flash(translate(f"{len(registered)}件の媒体を登録しました。ラベルを印刷して貼ってください",
                     f"{len(registered)} media registered; print and attach their labels"), "ok")
+
+
+@blueprint.route("/handovers/<number>/items", methods=["POST"])
+def add_unlisted(number):
+    """A medium handed over that is not on the city's list: registered here, then labelled and scanned."""
+
+    def added():
+        medium = handovers.add_unlisted(g.user, number, request.form.get("kind", ""), request.form.get("title", ""),
+                                        **forms.medium_details(request.form))
+        flash(translate(f"{medium.id} を登録しました。ラベルを印刷して貼り、読み取ってください",
+                        f"{medium.id} registered; print its label, attach it and scan it"), "ok")
+
+    return _then_handover(number, added, ("", ""))
 
 
 @blueprint.route("/handovers/<number>/scan", methods=["POST"])
@@ -139,8 +153,8 @@ def plan_transfer():
 def transfer_page(number):
     transfer = transfers.get_transfer(number)
     access.require_read(g.user, transfer.contract)
-    return render_template("transfer.html", transfer=transfer, tally=transfers.tally(transfer), names=_names(),
-                           may_act=_may_act(transfer.contract), record=papers.latest("transfer_record", transfer.number),
+    return render_template("transfer.html", transfer=transfer, tally=transfers.tally(transfer), names=access.user_names(),
+                           may_act=access.allows(access.require_custody, g.user, transfer.contract), record=papers.latest("transfer_record", transfer.number),
                            answers=_take_answers())
 
 
@@ -220,7 +234,7 @@ def document_page(serial):
     """Where a paper's verification QR leads: does this paper still match the ledger?"""
     document = papers.get_document(g.user, serial)
     settings = current_app.config["SETTINGS"]
-    return render_template("document.html", document=document, check=papers.check(settings, document), names=_names())
+    return render_template("document.html", document=document, check=papers.check(settings, document), names=access.user_names())
 
 
 @blueprint.route("/d/<serial>.pdf")
@@ -276,25 +290,17 @@ def _then(action, done: tuple[str, str], back: str):
     return redirect(back)
 
 
-def _may_act(contract) -> bool:
-    try:
-        access.require_custody(g.user, contract)
-        return True
-    except DomainError:
-        return False
 
 
 def _custody_contracts() -> list[Contract]:
     return [contract for contract in Contract.select().where(Contract.code.in_(access.readable_contracts(g.user)))
-            if _may_act(contract)]
+            if access.allows(access.require_custody, g.user, contract)]
 
 
 def _places(purpose: str):
     return Location.select().where((Location.purpose == purpose) & (Location.active == True)).order_by(Location.code)  # noqa: E712
 
 
-def _names() -> dict[str, str]:
-    return {login: name for login, name in User.select(User.login, User.name).tuples()}
 
 
 def _pdf(content: bytes, filename: str) -> Response:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from tracker import vocabulary
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import Contract, DestructionApplication, DestructionItem, RosterEntry
-from tracker.web.custody import _names, _pdf, _scan_batch, _take_answers, _then
+from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
 from tracker.web.i18n import both, message, translate
 from tracker.workflows import access, attachments, destruction, papers, scans
 
@@ -219,10 +219,10 @@ def complete(number):
 
 
 def _context(application: DestructionApplication) -> dict:
-    may_act = _may(access.require_custody, application.contract)
+    may_act = access.allows(access.require_custody, g.user, application.contract)
     return {
         "application": application, "items": list(application.items.order_by(DestructionItem.medium)),
-        "evidence": destruction.evidence_of(application), "photo_flags": destruction.photo_flags, "names": _names(),
+        "evidence": destruction.evidence_of(application), "photo_flags": destruction.photo_flags, "names": access.user_names(),
         "may_act": may_act, "is_city": g.user.is_municipality, "technique_name": destruction.technique_name,
         "issued_application": papers.latest(destruction.APPLICATION_KIND, application.number),
         "certificate": papers.latest(destruction.CERTIFICATE_KIND, application.number),
@@ -238,15 +238,9 @@ def _readable(number: str) -> DestructionApplication:
 
 def _applying_contracts() -> list[Contract]:
     readable = Contract.select().where(Contract.code.in_(access.readable_contracts(g.user))).order_by(Contract.code)
-    return [contract for contract in readable if _may(access.require_responsible, contract)]
+    return [contract for contract in readable if access.allows(access.require_responsible, g.user, contract)]
 
 
-def _may(check, contract) -> bool:
-    try:
-        check(g.user, contract)
-        return True
-    except DomainError:
-        return False
 
 
 def _size(upload) -> int:

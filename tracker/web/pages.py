@@ -8,8 +8,9 @@ from labels import payload as label_payload
 from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
-from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer, User
+from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer
 from tracker.workflows import access, checks, copies, destruction, handovers, incidents, labelling, media, people, places, transfers
+from tracker.web import forms
 from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
@@ -53,7 +54,22 @@ def media_list():
         statuses=STATUSES, kinds=MEDIUM_KINDS,
         contracts=Contract.select().where(Contract.code.in_(contracts)), locations=Location.select().order_by(Location.code),
         layouts=[preset for preset in presets.list_presets() if preset.kind == "sheet"],
+        custody_contracts=[contract for contract in Contract.select().where(Contract.code.in_(contracts)) if access.allows(access.require_custody, g.user, contract)],
     )
+
+
+@blueprint.route("/media", methods=["POST"])
+def register_medium():
+    """A medium taken into custody without a handover list (e.g. one the city sent by courier)."""
+    form = request.form
+    try:
+        medium = media.register(g.user, form.get("contract", ""), form.get("kind", ""), form.get("title", ""),
+                                location=form.get("location") or None, **forms.medium_details(form))
+    except DomainError as error:
+        flash(message(error), "error")
+        return redirect(url_for("pages.media_list"))
+    flash(translate(f"{medium.id} を登録しました。ラベルを印刷して貼ってください", f"{medium.id} registered; print and attach its label"), "ok")
+    return redirect(url_for("pages.medium_page", medium_id=medium.id))
 
 
 @blueprint.route("/media/<medium_id>")
@@ -64,7 +80,7 @@ def medium_page(medium_id):
     access.require_read(g.user, medium.contract)
     settings = current_app.config["SETTINGS"]
     return render_template(
-        "medium.html", medium=medium, events=ledger.timeline(medium.id), users=_names(),
+        "medium.html", medium=medium, events=ledger.timeline(medium.id), users=access.user_names(),
         actions=_allowed_actions(medium), storage=Location.select().where(Location.purpose == "storage", Location.active == True),  # noqa: E712
         work_places=Location.select().where(Location.purpose == "work", Location.active == True),  # noqa: E712
         label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
@@ -124,11 +140,11 @@ def _act(medium_id, action, done):
     return redirect(url_for("pages.medium_page", medium_id=medium_id))
 
 
+
+
 def _allowed_actions(medium: Medium) -> set[str]:
     """Only what this person may do to this medium now: the buttons a phone shows."""
-    try:
-        access.require_custody(g.user, medium.contract)
-    except DomainError:
+    if not access.allows(access.require_custody, g.user, medium.contract):
         return set()
     moves = {move for move, statuses in media.MOVABLE_FROM.items() if medium.status in statuses}
     if medium.status not in labelling.UNPRINTABLE:
@@ -141,9 +157,7 @@ def _allowed_actions(medium: Medium) -> set[str]:
 def _papers_to_scan_into(medium: Medium) -> list[tuple[str, str, tuple[str, str]]]:
     """Open handovers and transfers this medium could be scanned into now, as (number, URL, what):
     a phone that opened the medium's page from its label records the scan with one tap."""
-    try:
-        access.require_custody(g.user, medium.contract)
-    except DomainError:
+    if not access.allows(access.require_custody, g.user, medium.contract):
         return []
     found = []
     open_handovers = Handover.select().where((Handover.contract == medium.contract_id) & (Handover.status == "open"))
@@ -167,8 +181,6 @@ def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:
     return [contract for contract in Contract.select().where(Contract.code.in_(contracts)) if not access.has_pledge(g.user, contract)]
 
 
-def _names() -> dict[str, str]:
-    return {login: name for login, name in User.select(User.login, User.name).tuples()}
 
 
 @blueprint.route("/pledges/<contract_code>", methods=["GET", "POST"])

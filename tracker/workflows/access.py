@@ -11,7 +11,7 @@ Every refusal raises ``NotAllowed`` with the reason in Japanese and English.
 
 from __future__ import annotations
 
-from tracker.errors import NotAllowed, NotFound
+from tracker.errors import DomainError, NotAllowed, NotFound
 from tracker.models import Contract, Pledge, RosterEntry, User
 
 
@@ -92,6 +92,21 @@ def require_read(actor: User, contract: Contract | str) -> None:
             f"契約「{contract.title}」の記録を閲覧する権限がありません",
             f"no access to the records of contract {contract.code}",
         )
+
+
+def allows(rule, actor: User, contract) -> bool:
+    """Whether ``rule`` (e.g. ``require_custody``) lets ``actor`` act on ``contract``: for pages
+    that show a button only to those it would not refuse."""
+    try:
+        rule(actor, contract)
+        return True
+    except DomainError:
+        return False
+
+
+def user_names() -> dict[str, str]:
+    """login → name, for showing who did what."""
+    return dict(User.select(User.login, User.name).tuples())
 
 
 def readable_contracts(actor: User) -> list[str]:

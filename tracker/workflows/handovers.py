@@ -89,6 +89,22 @@ def import_list(actor: User, number: str, filename: str, content: bytes) -> list
     return list(Medium.select().where(Medium.id.in_(medium_ids)).order_by(Medium.id))
 
 
+def add_unlisted(actor: User, number: str, kind: str, title: str, **details) -> Medium:
+    """A medium the city hands over that is not on its list: registered on the spot as expected,
+    so its label can be printed and scanned like the others (it shows as "not on the list")."""
+    handover = get_handover(number)
+    access.require_custody(actor, handover.contract)
+    _require_open(handover, "receive")
+    row = media.new_medium_row(handover.contract_id, kind, title, status="expected", **details)
+    with db.writing():
+        _require_open(get_handover(number), "receive")
+        (medium_id,) = media.next_medium_ids(handover.contract_id, 1)
+        ledger.append("handover.item_added", actor.login, contract=handover.contract_id, data={"number": number},
+                      changes={"medium": {medium_id: row},
+                               "handover_item": {inputs.item_key(number, medium_id): {"handover": number, "medium": medium_id}}})
+    return Medium.get_by_id(medium_id)
+
+
 @dataclass(frozen=True)
 class ScanResult:
     item: HandoverItem
@@ -136,7 +152,7 @@ class Reconciliation:
 
     expected: list[HandoverItem]  # on the list
     received: list[HandoverItem]  # on the list and scanned
-    missing: list[HandoverItem]  # on the list, not scanned
+    missing: list[HandoverItem]  # on the list (or added at the table), not scanned
     not_on_list: list[HandoverItem]  # scanned, not on the list
 
     @property
@@ -154,7 +170,7 @@ def reconcile(handover: Handover) -> Reconciliation:
     return Reconciliation(
         expected=[item for item in items if item.listed],
         received=[item for item in items if item.listed and item.scanned_at],
-        missing=[item for item in items if item.listed and not item.scanned_at],
+        missing=[item for item in items if not item.scanned_at],
         not_on_list=[item for item in items if not item.listed and item.scanned_at],
     )
 

@@ -67,6 +67,7 @@ def new_medium_row(
     encrypted: bool = False,
     encryption: str = "",
     seal_number: str = "",
+    is_backup: bool = False,
 ) -> dict:
     """A new medium's ledger row, checked: one place for every way media come in (by hand, from a
     handover list, as an approved copy)."""
@@ -84,7 +85,7 @@ def new_medium_row(
         "model": model, "serial_number": serial_number, "encrypted": bool(encrypted),
         "encryption": encryption, "seal_number": seal_number, "parent": parent,
         "status": status, "location": location, "custodian": custodian, "purpose": "", "due_back": None,
-        "registered_at": now, "updated_at": now, "labels_printed": 0,
+        "registered_at": now, "updated_at": now, "labels_printed": 0, "is_backup": bool(is_backup),
     }
 
 
