@@ -33,9 +33,17 @@
       var n = lines().length;
       count.textContent = english ? n + " scanned, not yet recorded" : n + " 件読取り（未記録）";
     }
+    // One AudioContext for the whole batch, opened by the tap on the camera button: a context
+    // opened by a tap may play at once, and one per beep would leave a context open per label.
+    var audio = null;
+    function openAudio() {
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        if (audio.state === "suspended") { audio.resume(); }
+      } catch (ignored) { /* sound is a courtesy */ }
+    }
     function beep(frequency) {
       try {
-        var audio = new (window.AudioContext || window.webkitAudioContext)();
         var tone = audio.createOscillator();
         tone.frequency.value = frequency;
         tone.connect(audio.destination);
@@ -46,6 +54,7 @@
     codes.addEventListener("input", showCount);
 
     start.addEventListener("click", function () {
+      openAudio();
       var detector = new BarcodeDetector({ formats: ["qr_code", "code_128"] });
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
         video.srcObject = stream;
