@@ -83,11 +83,8 @@ def confirm_handover(number):
 @token_required
 def handover_receipt(number):
     handover = _readable(handovers.get_handover(number))
-    issued = papers.latest(handovers.RECEIPT_KINDS[handover.direction], handover.number)
-    if issued is not None:
-        return _document_pdf(issued)
-    return _download(handovers.preview_receipt(g.user, handover.number, _settings()), "application/pdf",
-                     f"{handover.number}-preview.pdf")
+    return _paper(handovers.RECEIPT_KINDS[handover.direction], handover.number,
+                  lambda: handovers.preview_receipt(g.user, handover.number, _settings()))
 
 
 def _handover_json(handover: Handover) -> dict:
@@ -128,7 +125,7 @@ def get_transfer(number):
 @token_required
 def scan_into_transfer(number):
     transfer = transfers.get_transfer(number)
-    return _scan_batch("send" if transfer.status == "preparing" else "arrive", transfer.number)
+    return _scan_batch(transfers.scan_action(transfer), transfer.number)
 
 
 @blueprint.route("/transfers/<number>/depart", methods=["POST"])
@@ -150,11 +147,7 @@ def arrive(number):
 @token_required
 def transfer_record(number):
     transfer = _readable(transfers.get_transfer(number))
-    issued = papers.latest("transfer_record", transfer.number)
-    if issued is not None:
-        return _document_pdf(issued)
-    return _download(transfers.preview_record(g.user, transfer.number, _settings()), "application/pdf",
-                     f"{transfer.number}-preview.pdf")
+    return _paper("transfer_record", transfer.number, lambda: transfers.preview_record(g.user, transfer.number, _settings()))
 
 
 def _transfer_json(transfer: Transfer) -> dict:
@@ -286,6 +279,11 @@ def _document_json(document: Document) -> dict:
 def _issued(document: Document, **subject) -> dict:
     """The answer of an action that issued a paper: its serial, the paper, and what it is about."""
     return {"serial": document.serial, "document": _document_json(document), **subject}
+
+
+def _paper(kind: str, subject: str, preview) -> Response:
+    content, filename = papers.issued_or_preview(_settings(), kind, subject, preview)
+    return _download(content, "application/pdf", filename)
 
 
 def _document_pdf(document: Document) -> Response:

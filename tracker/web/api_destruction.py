@@ -9,7 +9,7 @@ from flask import g, jsonify, request
 from tracker.errors import InvalidInput
 from tracker.models import DestructionApplication, DestructionItem
 from tracker.web.api import _flag, _json_body, _text, blueprint, token_required
-from tracker.web.api_custody import _document_pdf, _download, _issued, _listing, _readable, _record_json, _scan_batch, _settings, _upload
+from tracker.web.api_custody import _issued, _paper, _listing, _readable, _record_json, _scan_batch, _settings, _upload
 from tracker.workflows import destruction, papers
 
 @blueprint.route("/destructions")
@@ -105,22 +105,16 @@ def complete(number):
 @token_required
 def application_pdf(number):
     application = _readable(destruction.get_application(number))
-    issued = papers.latest(destruction.APPLICATION_KIND, application.number)
-    if issued is not None:
-        return _document_pdf(issued)
-    return _download(destruction.preview_application(g.user, application.number, _settings()), "application/pdf",
-                     f"{application.number}-preview.pdf")
+    return _paper(destruction.APPLICATION_KIND, application.number,
+                  lambda: destruction.preview_application(g.user, application.number, _settings()))
 
 
 @blueprint.route("/destructions/<number>/certificate.pdf")
 @token_required
 def certificate_pdf(number):
     application = _readable(destruction.get_application(number))
-    issued = papers.latest(destruction.CERTIFICATE_KIND, application.number)
-    if issued is not None:
-        return _document_pdf(issued)
-    return _download(destruction.preview_certificate(g.user, application.number, _settings()), "application/pdf",
-                     f"{application.number}-preview.pdf")
+    return _paper(destruction.CERTIFICATE_KIND, application.number,
+                  lambda: destruction.preview_certificate(g.user, application.number, _settings()))
 
 
 def _items(body: dict) -> list[dict]:

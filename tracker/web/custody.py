@@ -116,10 +116,9 @@ def confirm_handover(number):
 def handover_receipt(number):
     handover = handovers.get_handover(number)
     access.require_read(g.user, handover.contract)
-    issued = papers.latest(handovers.RECEIPT_KINDS[handover.direction], handover.number)
-    if issued is not None:
-        return _pdf(papers.content(current_app.config["SETTINGS"], issued), f"{issued.serial}.pdf")
-    return _pdf(handovers.preview_receipt(g.user, number, current_app.config["SETTINGS"]), f"{handover.number}-preview.pdf")
+    settings = current_app.config["SETTINGS"]
+    return _pdf(*papers.issued_or_preview(settings, handovers.RECEIPT_KINDS[handover.direction], handover.number,
+                                          lambda: handovers.preview_receipt(g.user, handover.number, settings)))
 
 
 def _then_handover(number, action, done):
@@ -161,7 +160,7 @@ def transfer_page(number):
 @blueprint.route("/transfers/<number>/scan", methods=["POST"])
 def scan_into_transfer(number):
     transfer = transfers.get_transfer(number)
-    action = "send" if transfer.status == "preparing" else "arrive"
+    action = transfers.scan_action(transfer)
     return _scan_batch(action, transfer.number, url_for("custody.transfer_page", number=transfer.number))
 
 
@@ -184,10 +183,9 @@ def arrive(number):
 def transfer_record(number):
     transfer = transfers.get_transfer(number)
     access.require_read(g.user, transfer.contract)
-    issued = papers.latest("transfer_record", transfer.number)
-    if issued is not None:
-        return _pdf(papers.content(current_app.config["SETTINGS"], issued), f"{issued.serial}.pdf")
-    return _pdf(transfers.preview_record(g.user, number, current_app.config["SETTINGS"]), f"{transfer.number}-preview.pdf")
+    settings = current_app.config["SETTINGS"]
+    return _pdf(*papers.issued_or_preview(settings, "transfer_record", transfer.number,
+                                          lambda: transfers.preview_record(g.user, transfer.number, settings)))
 
 
 # ---- copies ------------------------------------------------------------------------------------

@@ -114,19 +114,17 @@ def issue_application(number):
 @blueprint.route("/destructions/<number>/application.pdf")
 def application_pdf(number):
     application = _readable(number)
-    issued = papers.latest(destruction.APPLICATION_KIND, application.number)
-    if issued is not None:
-        return _pdf(papers.content(current_app.config["SETTINGS"], issued), f"{issued.serial}.pdf")
-    return _pdf(destruction.preview_application(g.user, number, current_app.config["SETTINGS"]), f"{application.number}-preview.pdf")
+    settings = current_app.config["SETTINGS"]
+    return _pdf(*papers.issued_or_preview(settings, destruction.APPLICATION_KIND, application.number,
+                                          lambda: destruction.preview_application(g.user, application.number, settings)))
 
 
 @blueprint.route("/destructions/<number>/certificate.pdf")
 def certificate_pdf(number):
     application = _readable(number)
-    issued = papers.latest(destruction.CERTIFICATE_KIND, application.number)
-    if issued is not None:
-        return _pdf(papers.content(current_app.config["SETTINGS"], issued), f"{issued.serial}.pdf")
-    return _pdf(destruction.preview_certificate(g.user, number, current_app.config["SETTINGS"]), f"{application.number}-preview.pdf")
+    settings = current_app.config["SETTINGS"]
+    return _pdf(*papers.issued_or_preview(settings, destruction.CERTIFICATE_KIND, application.number,
+                                          lambda: destruction.preview_certificate(g.user, application.number, settings)))
 
 
 # ---- execution ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer
-from tracker.workflows import access, checks, copies, destruction, handovers, incidents, labelling, media, people, places, transfers
+from tracker.workflows import access, checks, copies, destruction, incidents, labelling, media, people, places, scans
 from tracker.web import forms
 from tracker.web.i18n import message, translate
 
@@ -155,24 +155,11 @@ def _allowed_actions(medium: Medium) -> set[str]:
 
 
 def _papers_to_scan_into(medium: Medium) -> list[tuple[str, str, tuple[str, str]]]:
-    """Open handovers and transfers this medium could be scanned into now, as (number, URL, what):
-    a phone that opened the medium's page from its label records the scan with one tap."""
-    if not access.allows(access.require_custody, g.user, medium.contract):
-        return []
-    found = []
-    open_handovers = Handover.select().where((Handover.contract == medium.contract_id) & (Handover.status == "open"))
-    for handover in open_handovers.order_by(Handover.number):
-        if handover.direction == "receive" and medium.status == "expected":
-            found.append((handover.number, url_for("custody.scan_into_handover", number=handover.number), ("受領として読み取る", "scan as received")))
-        elif handover.direction == "return" and medium.status in handovers.RETURNABLE:
-            found.append((handover.number, url_for("custody.scan_into_handover", number=handover.number), ("返還に加える", "add to the return")))
-    moving = Transfer.select().where((Transfer.contract == medium.contract_id) & (Transfer.status != "arrived"))
-    for transfer in moving.order_by(Transfer.number):
-        if transfer.status == "preparing" and medium.status in transfers.SENDABLE:
-            found.append((transfer.number, url_for("custody.scan_into_transfer", number=transfer.number), ("移送の発送に加える", "add to the departure")))
-        elif transfer.status == "departed" and medium.status == "in_transit":
-            found.append((transfer.number, url_for("custody.scan_into_transfer", number=transfer.number), ("到着を読み取る", "scan as arrived")))
-    return found
+    """(number, URL, what) for each open paper the medium could be scanned into now."""
+    endpoints = {"receive": "custody.scan_into_handover", "return": "custody.scan_into_handover",
+                 "send": "custody.scan_into_transfer", "arrive": "custody.scan_into_transfer"}
+    return [(number, url_for(endpoints[action], number=number), scans.SCAN_INTO[action])
+            for number, action in scans.papers_open_for(g.user, medium)]
 
 
 def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:

@@ -9,7 +9,7 @@ approval number printed on its record.
 from __future__ import annotations
 
 from tracker import db, ledger
-from tracker.errors import InvalidInput, NeedsApproval, WrongState
+from tracker.errors import NeedsApproval, WrongState
 from tracker.models import MEDIUM_KINDS, CopyRequest, Medium, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, media, places
@@ -38,9 +38,7 @@ def request(actor: User, medium_id: str, copies: int, copy_kind: str, purpose: s
 def decide(city_user: User, number: str, approve: bool, note: str = "") -> CopyRequest:
     """The city's decision; a rejection must say why."""
     access.require_municipality(city_user)
-    note = (note or "").strip()
-    if not approve and not note:
-        raise InvalidInput("却下の理由を入力してください", "give the reason for the rejection")
+    note = inputs.decision_note(approve, note)
     with db.writing():
         found = get_request(number)
         if found.status != "requested":

@@ -308,9 +308,7 @@ def decide(city_user: User, number: str, approve: bool, note: str = "") -> Destr
     """The city approves (with any conditions) or rejects (saying why). The approval number is the
     application number with 「-承認」: one approval per application, visibly linked to it."""
     access.require_municipality(city_user)
-    note = (note or "").strip()
-    if not approve and not note:
-        raise InvalidInput("却下の理由を入力してください", "give the reason for the rejection")
+    note = inputs.decision_note(approve, note)
     with db.writing():
         found = get_application(number)
         if found.status != "applied":

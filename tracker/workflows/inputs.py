@@ -53,6 +53,15 @@ def parse_choice(value: str, choices: tuple[str, ...], label_ja: str, label_en: 
     return value
 
 
+def decision_note(approve: bool, note: str | None) -> str:
+    """The city's note on a decision: conditions when approving (optional), the reason when
+    rejecting (required, so the contractor learns why)."""
+    note = (note or "").strip()
+    if not approve and not note:
+        raise InvalidInput("却下の理由を入力してください", "give the reason for the rejection")
+    return note
+
+
 def find_paper(model, number: str, what_ja: str, what_en: str):
     """A handover, transfer, request or document by its number, however the reader typed it."""
     found = model.get_or_none(model._meta.primary_key == (number or "").strip().upper())

@@ -59,6 +59,15 @@ def preview(settings, render: Callable[[Issue], bytes]) -> bytes:
                         verify_url=settings.base_url, issued_at=now_iso(), issued_by=""))
 
 
+def issued_or_preview(settings, kind: str, subject: str, preview: Callable[[], bytes]) -> tuple[bytes, str]:
+    """(PDF, file name) of a paper: the bytes as issued once it was, else ``preview()`` of it now.
+    The caller checks the reader may see the subject."""
+    issued = latest(kind, subject)
+    if issued is not None:
+        return content(settings, issued), f"{issued.serial}.pdf"
+    return preview(), f"{subject}-preview.pdf"
+
+
 def verify_url(settings, serial: str) -> str:
     return f"{settings.base_url.rstrip('/')}/d/{serial}"
 

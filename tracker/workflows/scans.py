@@ -13,7 +13,7 @@ from labels import payload as label_payload
 from scanner.station import Outcome, Scan
 from tracker import db
 from tracker.errors import DomainError, InvalidInput
-from tracker.models import Location, Medium, ScanReceipt, User
+from tracker.models import Handover, Location, Medium, ScanReceipt, Transfer, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, checks, destruction, handovers, inputs, media, places, transfers
 
@@ -139,6 +139,33 @@ def is_known(kind: str, canonical_id: str) -> bool:
 
 
 MAX_BATCH = 500
+
+# What a tap on a medium's page does in an open paper the medium fits, per action.
+SCAN_INTO = {
+    "receive": ("受領として読み取る", "scan as received"),
+    "return": ("返還に加える", "add to the return"),
+    "send": ("移送の発送に加える", "add to the departure"),
+    "arrive": ("到着を読み取る", "scan as arrived"),
+}
+
+
+def papers_open_for(actor: User, medium: Medium) -> list[tuple[str, str]]:
+    """(number, action) of the open handovers and transfers this medium could be scanned into now,
+    so a phone that opened the medium's page from its label records the scan with one tap."""
+    if not access.allows(access.require_custody, actor, medium.contract):
+        return []
+    found = []
+    open_handovers = Handover.select().where((Handover.contract == medium.contract_id) & (Handover.status == "open"))
+    for handover in open_handovers.order_by(Handover.number):
+        fits = medium.status == "expected" if handover.direction == "receive" else medium.status in handovers.RETURNABLE
+        if fits:
+            found.append((handover.number, handover.direction))
+    moving = Transfer.select().where((Transfer.contract == medium.contract_id) & (Transfer.status != "arrived"))
+    for transfer in moving.order_by(Transfer.number):
+        action = transfers.scan_action(transfer)
+        if medium.status in (transfers.SENDABLE if action == "send" else ("in_transit",)):
+            found.append((transfer.number, action))
+    return found
 
 
 def scan_batch(actor: User, codes: list[str], action: str, context: str | None, secret: bytes) -> list[dict]:

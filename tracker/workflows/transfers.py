@@ -215,6 +215,11 @@ def require_encrypted(medium: Medium) -> None:
         )
 
 
+def scan_action(transfer: Transfer) -> str:
+    """What a scan into this transfer means now: a departure scan before it leaves, an arrival after."""
+    return "send" if transfer.status == "preparing" else "arrive"
+
+
 def get_transfer(number: str) -> Transfer:
     return inputs.find_paper(Transfer, number, "移送", "transfer")
 
