@@ -100,7 +100,7 @@ def test_register_writes_the_register_and_the_chain_of_custody(demo_dir, tmp_pat
     lines = ledger_csv.read_text(encoding="utf-8-sig").splitlines()
     with sqlite3.connect(demo_dir / "mediatrail.db") as connection:
         held_or_held_once = connection.execute(
-            "SELECT COUNT(*) FROM medium WHERE status NOT IN ('expected', 'not_received')").fetchone()[0]
+            "SELECT COUNT(*) FROM medium WHERE contract_id = 'KG26' AND status NOT IN ('expected', 'not_received')").fetchone()[0]
     assert lines[0].startswith("媒体ID") and len(lines) == 1 + held_or_held_once
     assert "KG26-H0001" in custody_csv.read_text(encoding="utf-8-sig")  # the receiving handover's scans
     assert not list(tmp_path.glob("*.part"))

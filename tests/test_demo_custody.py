@@ -25,7 +25,7 @@ from tracker.workflows import checks, destruction, handovers, incidents, transfe
 
 def test_the_demo_tells_the_custody_story(demo_dir):
     settings = open_database(demo_dir)
-    assert Medium.select().count() == 32  # --media 30, as asked, and the two destroyed on top
+    assert Medium.select().where(Medium.contract == "KG26").count() == 32  # --media 30, as asked, and the two destroyed on top
 
     # Received through a confirmed handover of the city's list, one line never handed over.
     receipt_of = {document.subject: document for document in Document.select()}
@@ -84,7 +84,7 @@ def test_the_demo_destroys_checks_and_reports_an_incident(demo_dir):
     assert destruction.destroyed_record(done.items[0].medium_id).certificate.serial == certificate.serial
 
     # Another application waits for the city.
-    waiting = DestructionApplication.get(DestructionApplication.status == "applied")
+    waiting = DestructionApplication.get(DestructionApplication.status == "applied", DestructionApplication.contract == "KG26")
     assert waiting.decided_by is None and waiting.number in [found.number for found in destruction.needing_attention(["KG26"]).awaiting_approval]
 
     # The cabinet was checked and signed off (its report issued); its next check is coming.
@@ -146,3 +146,15 @@ def test_the_demo_fills_the_custody_pages(demo_dir):
     assert "移送中" in client.get("/transfers").get_data(as_text=True)
     for document in Document.select():
         assert client.get(f"/d/{document.serial}.pdf").data.startswith(b"%PDF")
+
+
+def test_the_demo_runs_a_second_contract_under_the_generic_profile(demo_dir):
+    from tracker.models import DestructionApplication
+    from tracker.workflows import profiles
+
+    open_database(demo_dir)
+    assert profiles.for_contract("KG26").key == "koganei@1"
+    assert profiles.for_contract("MT26").key == "generic@1"
+    assert Medium.select().where(Medium.contract == "MT26").count() == 3
+    waiting = DestructionApplication.get(DestructionApplication.contract == "MT26")
+    assert waiting.status == "applied" and waiting.witness_requested  # the generic profile demands the witness

@@ -119,7 +119,7 @@ def test_an_application_lists_each_medium_with_its_method(cast, three):
 
 
 def test_media_that_cannot_be_destroyed_are_each_named_and_nothing_is_recorded(cast, three):
-    out = media.register(cast.worker, "KG26", "hdd", "作業用HDD", location=cast.cabinet.code)
+    out = media.register(cast.worker, "KG26", "hdd", "作業用HDD", location=cast.cabinet.code, encrypted=True, encryption="BitLocker")
     media.take_out(cast.worker, out.id, cast.work_room.code, "入力作業")
     lost = media.register(cast.worker, "KG26", "hdd", "所在不明HDD")
     ledger.append("medium.lost", "yamada", contract="KG26", changes={"medium": {lost.id: {"status": "lost", "custodian": None}}})

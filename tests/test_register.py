@@ -349,7 +349,7 @@ def test_register_pdf_lists_every_medium_and_the_balance(stock, tmp_path):
     contract = Contract.get_by_id("KG26")
     rows = register.register_rows(["KG26"])
     text = pdf_text(register_pdf(contract, rows, register.closeout_balance("KG26"), make_issue()), tmp_path)
-    assert "媒体管理台帳" in text and "KG26-D00009" in text
+    assert "個人情報管理台帳" in text and "KG26-D00009" in text
     for medium_id in register_ids(stock):
         assert medium_id in text
     assert stock["expected"] not in text

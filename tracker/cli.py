@@ -87,7 +87,7 @@ def demo(data_dir, no_serve, media_count, host, port):
         click.echo(f"デモデータを作成しました（媒体 {result['media']} 件）/ demo seeded with {result['media']} media")
     else:
         click.echo("既にデータがあるため、デモデータは追加しません / data exists; demo not seeded again")
-    click.echo(f"ログイン / logins: admin, yamada（取扱責任者）, sato, suzuki（従事者）, takahashi（小金井市） — password: {demo_data.DEMO_PASSWORD}")
+    click.echo(f"ログイン / logins: admin, yamada（取扱責任者）, sato, suzuki（従事者）, takahashi（小金井市）, kobayashi（三鷹市） — password: {demo_data.DEMO_PASSWORD}")
     if not no_serve:
         _serve(data_dir, host, port)
 
@@ -209,15 +209,34 @@ def contract():
 @click.option("--contractor", default="", help="受託者")
 @click.option("--period-start", default="", help="YYYY-MM-DD")
 @click.option("--period-end", default="", help="YYYY-MM-DD")
+@click.option("--profile", "profile_name", default="koganei", show_default=True,
+              help="The city's provisions it runs under: koganei, generic, or a registered key (mediatrail profile list). 特記事項のプロファイル")
 @click.pass_obj
 @refusals_are_messages
-def contract_add(data_dir, code, title, client, contractor, period_start, period_end):
+def contract_add(data_dir, code, title, client, contractor, period_start, period_end, profile_name):
     """Register a contract; CODE is also the prefix of its media IDs (e.g. KG26)."""
     from tracker.workflows import people
 
     open_database(data_dir)
-    created = people.create_contract(None, code, title, client, contractor=contractor, period_start=period_start, period_end=period_end)
-    click.echo(f"登録しました / added: {created.code} {created.title}")
+    created = people.create_contract(None, code, title, client, contractor=contractor, period_start=period_start,
+                                     period_end=period_end, profile=profile_name)
+    click.echo(f"登録しました / added: {created.code} {created.title}（{created.profile}）")
+
+
+@contract.command("profile")
+@click.argument("code")
+@click.argument("profile_name")
+@click.option("--reason", required=True, help="なぜ変えるか / why")
+@click.pass_obj
+@refusals_are_messages
+def contract_profile(data_dir, code, profile_name, reason):
+    """Ask to run contract CODE under another profile; a city official approves it in the web app.
+    プロファイル変更の申請（市の承認が必要）"""
+    from tracker.workflows import profiles
+
+    open_database(data_dir)
+    changed = profiles.request_change(None, code, profile_name, reason)
+    click.echo(f"申請しました（市の承認待ち） / requested, waiting for the city: {changed.code} → {changed.profile_requested}")
 
 
 @cli.group()
@@ -498,6 +517,88 @@ def balance(data_dir, contract_code):
         click.echo(f"NG {row.id}: 状態「{row.status}」は収支に含められません / status {row.status!r} fits nowhere in the balance", err=True)
     click.echo(f"一致しません / does NOT balance ({result.came_in} != {result.went_out_or_held})", err=True)
     sys.exit(EXIT_UNBALANCED)
+
+
+@cli.group()
+def profile():
+    """Each city's special provisions as data (tracker/profiles/*.toml). 特記事項のプロファイル."""
+
+
+@profile.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def profile_check(path):
+    """Check a profile file: unknown keys, missing duties, values out of range. ファイルの検査
+
+    \b
+    Exit codes / 終了コード:
+      0  usable / 使用できます
+      1  refused, every problem listed / 誤りがあります（すべて表示）
+    """
+    from tracker import provisions
+
+    try:
+        text = open(path, encoding="utf-8").read()
+    except UnicodeDecodeError:
+        click.echo("エラー: UTF-8 のテキストではありません\nerror: not UTF-8 text", err=True)
+        sys.exit(EXIT_REFUSED)
+    try:
+        checked = provisions.parse(text)
+    except provisions.ProfileError as error:
+        for ja, en in error.problems:
+            click.echo(f"NG {ja}\n   {en}", err=True)
+        click.echo(f"使用できません（{len(error.problems)} 件） / not usable ({len(error.problems)} problems)", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo(f"OK {checked.key}: {checked.profile.title}")
+
+
+@profile.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+@refusals_are_messages
+def profile_add(data_dir, path):
+    """Record a checked profile file in the ledger, so contracts can run under it. 台帳に登録"""
+    from tracker.workflows import profiles
+
+    open_database(data_dir)
+    row = profiles.register(None, open(path, encoding="utf-8").read())
+    click.echo(f"登録しました / registered: {row.key} {row.title}")
+
+
+@profile.command("list")
+@click.pass_obj
+@refusals_are_messages
+def profile_list(data_dir):
+    """Profiles shipped with mediatrail and those recorded in the ledger. 一覧"""
+    from tracker import provisions
+    from tracker.workflows import profiles
+
+    open_database(data_dir)
+    recorded = {row.key: row for row in profiles.registered()}
+    for key in sorted(set(provisions.builtin_texts()) | set(recorded)):
+        where = "台帳に登録済み / in the ledger" if key in recorded else "同梱 / shipped"
+        click.echo(f"{key}\t{where}")
+
+
+@profile.command("show")
+@click.argument("what")
+@click.pass_obj
+@refusals_are_messages
+def profile_show(data_dir, what):
+    """What a contract (code) or a profile (key) requires, duty by duty. 義務ごとの内容"""
+    from tracker import provisions
+    from tracker.models import Contract
+    from tracker.workflows import profiles
+
+    open_database(data_dir)
+    contract = Contract.get_or_none(Contract.code == what)
+    if contract is not None:
+        shown = profiles.for_contract(contract)
+        click.echo(f"契約 {contract.code} のプロファイル / contract {contract.code} runs under: {shown.key}")
+    else:
+        shown = profiles.lookup(what)
+    click.echo(f"{shown.profile.title}\n{shown.profile.title_en}\n")
+    for duty in provisions.duties(shown):
+        click.echo(f"[{duty.article}] {duty.name_ja} / {duty.name_en}\n    {duty.rule_ja}\n    {duty.rule_en}\n    → {duty.enforced_ja} / {duty.enforced_en}")
 
 
 def _write_whole(target: str, content: bytes) -> None:

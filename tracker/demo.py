@@ -24,6 +24,12 @@ spreads over the past weeks; ``mediatrail verify`` passes on the result. The sto
 * day 43 — a second handover is scanned and signed, and waits for the city's confirmation;
 * day 44 — an SSD's erasure is applied for and waits for the city's approval.
 
+Beside it runs a second contract, with Mitaka City, under the generic provision profile (the
+national guidance's baseline, stricter than Koganei's text: the city witnesses every destruction,
+a first incident report within 24 hours, DIN levels of 4): three media received without a list
+and an application to destroy one, with the witness the profile demands, waiting for the city.
+Its inspection page and papers show the other profile's articles, titles and addressee.
+
 The second storage site is never checked, so its check is overdue. Six papers are issued in all
 (each PDF costs a second or two to render). The two destroyed media come on top of the media
 asked for, so the labels left to print are as many as without them.
@@ -59,6 +65,7 @@ from tracker.workflows import (
 
 DEMO_PASSWORD = "mediatrail-demo"
 CONTRACT = "KG26"
+GENERIC_CONTRACT = "MT26"  # with Mitaka City, under the generic provision profile
 SAMPLE_LIST = Path(__file__).parent / "samples" / "handover-list-sample.csv"
 
 PEOPLE = (
@@ -68,6 +75,7 @@ PEOPLE = (
     ("sato", "佐藤 花子", "contractor", "株式会社武蔵野データサービス", "入力オペレーター"),
     ("suzuki", "鈴木 一郎", "contractor", "株式会社武蔵野データサービス", "入力オペレーター"),
     ("takahashi", "高橋 美咲", "municipality", "小金井市 市民部 市民税課", "主査"),
+    ("kobayashi", "小林 健一", "municipality", "三鷹市 健康福祉部 健康推進課", "係長"),
 )
 
 # kind, title, personal-information items, records (range): the lines generated beyond the sample
@@ -153,6 +161,7 @@ class _Story:
         self.copy_waiting(received[COPY_ASKED])
         self.handover_waiting_for_the_city()
         self.destruction_waiting(received[DESTRUCTION_ASKED])
+        self.second_contract_under_the_generic_profile()
         for moment, _order, action in sorted(self.later, key=lambda entry: entry[:2]):
             with timeutil.clock_at(moment):
                 action()
@@ -438,6 +447,39 @@ class _Story:
             scheduled_at=self.local(self.day(48, 14)), place="本社 東小金井 3階 301 入力作業室",
             copies_statement="複製・バックアップは作成していません（台帳で確認）",
             verification_plan="消去ツールの完了ログを保存し、消去後の読出しで全領域がゼロであることを確認"))
+
+    def second_contract_under_the_generic_profile(self) -> None:
+        """Day 38–39: Mitaka City's contract (generic profile): three media received without a
+        list and put away; day 39 an application to destroy the paper, with the city's witness
+        (the generic profile refuses one without), waits for Mitaka's approval."""
+        admin, yamada, sato = self.actors["admin"], self.actors["yamada"], self.actors["sato"]
+        held = []
+
+        def start():
+            people.create_contract(
+                admin, GENERIC_CONTRACT, "令和8年度 特定健康診査結果データ入力業務委託", "三鷹市",
+                contractor="株式会社武蔵野データサービス", client_section="健康福祉部 健康推進課",
+                contractor_address="東京都小金井市梶野町5丁目", contract_number="三鷹市契約第2026-1203号",
+                period_start="2026-06-01", period_end="2027-02-28", profile="generic",
+            )
+            people.add_to_roster(admin, GENERIC_CONTRACT, "yamada", "responsible", reported_on=self.date(38))
+            people.sign_pledge(yamada, GENERIC_CONTRACT)
+            people.add_to_roster(yamada, GENERIC_CONTRACT, "sato", "worker", reported_on=self.date(38))
+            people.sign_pledge(sato, GENERIC_CONTRACT)
+            for kind, title, items, records, extra in (
+                ("paper", "特定健康診査 問診票（原票）", ["氏名", "生年月日", "問診回答"], 320, {}),
+                ("usb", "健診結果データ（受領分）", ["氏名", "生年月日", "検査値"], 4800, {"encrypted": True, "encryption": ENCRYPTION["usb"]}),
+                ("optical", "健診結果イメージ（DVD-R）", ["氏名", "検査値"], 2100, {"encrypted": True, "encryption": ENCRYPTION["optical"]}),
+            ):
+                held.append(media.register(sato, GENERIC_CONTRACT, kind, title, pi_items=items, record_count=records,
+                                           location=self.cabinet.code, **extra).id)
+
+        self.at(self.day(38, 10), start)
+        self.at(self.day(39, 15), lambda: destruction.apply(
+            yamada, GENERIC_CONTRACT, [{"medium": held[0], **SHRED_PAPER}], reason="入力完了に伴う問診票（写し）の廃棄",
+            scheduled_at=self.local(self.day(50, 10)), place="本社 東小金井 3階 301 入力作業室（シュレッダー設置）",
+            copies_statement="複製・バックアップは作成していません（台帳で確認）",
+            verification_plan="クロスカット裁断片を目視確認", witness_requested=True))
 
     # ---- helpers --------------------------------------------------------------------------------
 

@@ -89,11 +89,32 @@ class Contract(BaseModel):
     period_start = peewee.CharField(default="")  # ISO date
     period_end = peewee.CharField(default="")
     created_at = peewee.CharField()
+    # The provisions it runs under (a ProvisionProfile key, e.g. "koganei@1"); "" for a contract
+    # made before profiles existed, which ran under Koganei's rules (provisions.LEGACY_PROFILE).
+    profile = peewee.CharField(default="")
+    profile_requested = peewee.CharField(default="")  # a change waiting for the city's approval
+    profile_request_reason = peewee.CharField(default="")
 
     ledger_fields = (
         "title", "client", "client_section", "contractor", "contractor_address",
         "contract_number", "period_start", "period_end", "created_at",
+        "profile", "profile_requested", "profile_request_reason",
     )
+
+
+class ProvisionProfile(BaseModel):
+    """One version of a city's special provisions as data (tracker/provisions.py), its whole text
+    kept in the ledger so the rules a contract ran under can always be read back as they were."""
+
+    key = peewee.CharField(primary_key=True)  # "koganei@1"
+    title = peewee.CharField()
+    municipality = peewee.CharField(default="")
+    text = peewee.TextField()  # the TOML file, byte for byte as registered
+    sha256 = peewee.CharField(max_length=64)
+    registered_by = peewee.CharField(null=True)
+    registered_at = peewee.CharField()
+
+    ledger_fields = ("title", "municipality", "text", "sha256", "registered_by", "registered_at")
 
 
 class RosterEntry(BaseModel):
@@ -599,7 +620,7 @@ class Document(BaseModel):
 
 
 PROJECTED_MODELS = (
-    User, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
+    User, ProvisionProfile, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
     Handover, HandoverItem, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
 )

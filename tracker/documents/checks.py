@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker import vocabulary
-from tracker.documents.paper import Issue, Paper, kind_ja, name_of, when
+from tracker.documents.paper import Issue, Paper, city_title, kind_ja, name_of, when
 from tracker.models import Contract, Incident, StorageCheck
 from tracker.timeutil import wareki
 
@@ -38,7 +38,7 @@ class ReportData:
 
 def storage_check_report(data: ReportData, issue: Issue) -> bytes:
     check, lines, place = data.check, data.lines, data.check.location
-    paper = Paper("保管状況点検報告", "Storage check report (Art. 6(2))", issue, data.contract, ARTICLE,
+    paper = Paper(city_title(data.contract, "check_report"), "Storage check report (Art. 6(2))", issue, data.contract, ARTICLE,
                   banner="" if check.status == "signed_off" else UNSIGNED)
 
     paper.heading("1. 点検の概要 / check")

@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 
 from labels import fonts
 from tracker import ledger, vocabulary
-from tracker.documents.paper import MARGIN, PAGE_WIDTH, Issue, Paper, kind_ja, name_of, when
+from tracker.documents.paper import MARGIN, PAGE_WIDTH, Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
 from tracker.models import Attachment, DestructionApplication, DestructionItem, Evidence, Medium, User
 from tracker.timeutil import wareki
 
@@ -74,7 +74,7 @@ def application_paper(application: DestructionApplication, issue: Issue, preview
     """The application as PDF bytes; a preview of an undecided application carries the banner."""
     items = _items(application)
     banner = APPLICATION_BANNERS.get(application.status, "")
-    paper = Paper("消去・廃棄申請書", "Application for erasure / destruction (Art. 17(2))", issue, application.contract,
+    paper = Paper(city_title(application.contract, "destruction_application"), "Application for erasure / destruction (Art. 17(2))", issue, application.contract,
                   APPLICATION_ARTICLE, banner=banner if (preview or application.status != "applied") else "")
     contract = application.contract
 
@@ -82,7 +82,7 @@ def application_paper(application: DestructionApplication, issue: Issue, preview
     paper.fields([
         ("申請番号 / no.", application.number),
         ("申請日 / date", f"{wareki(application.applied_at)}（{when(application.applied_at)}）"),
-        ("宛先 / to", f"{contract.client}長 様" + (f"（{contract.client_section}）" if contract.client_section else "")),
+        ("宛先 / to", city_addressee(contract)),
         ("受託者 / contractor", contract.contractor or "—"),
         ("申請者 / applicant", _person(application.applied_by)),
         ("理由 / reason", application.reason),
@@ -125,7 +125,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
     items = _items(application)
     evidence = list(Evidence.select(Evidence, Attachment).join(Attachment)
                     .where(Evidence.paper == application.number).order_by(Evidence.uploaded_at, Evidence.key))
-    paper = Paper("消去・廃棄証明書／報告書", "Certificate and report of erasure / destruction (Art. 17(4)(5))", issue,
+    paper = Paper(city_title(application.contract, "destruction_certificate"), "Certificate and report of erasure / destruction (Art. 17(4)(5))", issue,
                   application.contract, CERTIFICATE_ARTICLE,
                   banner="" if application.status == "completed" else CERTIFICATE_BANNER)
     finished = max((item.destroyed_at for item in items if item.destroyed_at), default=None)

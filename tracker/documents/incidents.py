@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tracker import vocabulary
 from tracker.documents.checks import encryption_text
-from tracker.documents.paper import Issue, Paper, kind_ja, name_of, when
+from tracker.documents.paper import Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
 from tracker.models import Document, Incident, Medium
 from tracker.timeutil import wareki
 
@@ -25,8 +25,8 @@ ENCRYPTED = {True: "暗号化あり / encrypted", False: "暗号化なし / not 
 
 
 def incident_report(incident: Incident, stage: str, preliminary: Document | None, issue: Issue, banner: str = "") -> bytes:
-    title_ja, title_en = STAGES[stage]
-    paper = Paper(title_ja, title_en, issue, incident.contract, ARTICLE, banner=banner)
+    _, title_en = STAGES[stage]
+    paper = Paper(city_title(incident.contract, f"incident_{stage}"), title_en, issue, incident.contract, ARTICLE, banner=banner)
     reported_at = incident.final_at if stage == "final" else incident.preliminary_at
 
     paper.heading("1. 報告 / report")
@@ -38,7 +38,7 @@ def incident_report(incident: Incident, stage: str, preliminary: Document | None
     if stage == "final":
         rows.append(("速報 / preliminary report",
                      f"文書番号 {preliminary.serial}（{wareki(preliminary.issued_at)} 発行）" if preliminary else "—"))
-    rows.append(("宛先 / to", f"{incident.contract.client}長 様" + (f"（{incident.contract.client_section}）" if incident.contract.client_section else "")))
+    rows.append(("宛先 / to", city_addressee(incident.contract)))
     paper.fields(rows)
 
     paper.heading("2. 事故の概要 / what happened")

@@ -53,6 +53,21 @@ class Issue:
     issued_by: str  # name of the person who issued it
 
 
+def city_title(contract: Contract, paper_kind: str) -> str:
+    """The paper's title as the contract's city names it (its provision profile's ``papers.titles``)."""
+    from tracker.workflows import profiles  # papers are drawn inside workflows: imported when used
+
+    return getattr(profiles.for_contract(contract).papers.titles, paper_kind)
+
+
+def city_addressee(contract: Contract) -> str:
+    """「小金井市長 様（市民税課）」: the head of the client as the contract's provisions address it."""
+    from tracker.workflows import profiles
+
+    section = f"（{contract.client_section}）" if contract.client_section else ""
+    return profiles.for_contract(contract).addressee(contract.client) + section
+
+
 class Paper:
     """One paper being written: call the section methods in reading order, then :meth:`output`.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.documents.paper import Issue, Paper, kind_ja, name_of, when
+from tracker.documents.paper import Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
 from tracker.models import Handover, HandoverItem, Medium, RosterEntry
 from tracker.timeutil import wareki
 
@@ -73,7 +73,7 @@ def handover_receipt(handover: Handover, issue: Issue) -> bytes:
     contract = handover.contract
     items = _items(handover)
     handed = [item for item in items if item.scanned_at]
-    paper = Paper(wording.title_ja, wording.title_en, issue, contract, wording.article,
+    paper = Paper(city_title(contract, "custody_receipt" if handover.direction == "receive" else "return_receipt"), wording.title_en, issue, contract, wording.article,
                   banner="" if handover.status == "confirmed" else UNCONFIRMED)
 
     city = (handover.city_official, _city_confirmation(handover))
@@ -164,8 +164,7 @@ def _differences(paper: Paper, handover: Handover, items: list[HandoverItem]) ->
 def _addressee(handover: Handover) -> str:
     contract = handover.contract
     if handover.direction == "receive":
-        section = f"（{contract.client_section}）" if contract.client_section else ""
-        return f"{contract.client}長 様{section}"
+        return city_addressee(contract)
     return f"{contract.contractor or '受託者'} 御中"
 
 

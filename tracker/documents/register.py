@@ -13,7 +13,7 @@ place — instead of dropping any of them.
 from __future__ import annotations
 
 from tracker import register
-from tracker.documents.paper import Issue, Paper, kind_ja, when
+from tracker.documents.paper import Issue, Paper, city_title, kind_ja, when
 from tracker.models import Contract
 from tracker.register import Balance, RegisterRow
 
@@ -33,7 +33,7 @@ COLUMNS = (
 
 
 def register_pdf(contract: Contract, rows: list[RegisterRow], balance: Balance, issue: Issue) -> bytes:
-    paper = Paper("媒体管理台帳", "Media register (Art. 7(5))", issue, contract, ARTICLE,
+    paper = Paper(city_title(contract, "media_register"), "Media register (Art. 7(5))", issue, contract, ARTICLE,
                   banner="" if balance.balanced else "収支不一致 ／ the media do not balance")
 
     paper.heading("1. 概要 / summary")

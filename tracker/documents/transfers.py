@@ -7,7 +7,7 @@ exception from the recorded times, not from anyone's say-so.
 
 from __future__ import annotations
 
-from tracker.documents.paper import Issue, Paper, kind_ja, name_of, when
+from tracker.documents.paper import Issue, Paper, city_title, kind_ja, name_of, when
 from tracker.models import Medium, Transfer, TransferItem
 
 ARTICLE = "特記事項 第7条第4号"
@@ -26,7 +26,7 @@ def transfer_record(transfer: Transfer, issue: Issue) -> bytes:
         TransferItem.select(TransferItem, Medium).join(Medium)
         .where(TransferItem.transfer == transfer.number).order_by(TransferItem.medium)
     )
-    paper = Paper("移送記録", "Transfer record (Art. 7(4))", issue, transfer.contract, ARTICLE,
+    paper = Paper(city_title(transfer.contract, "transfer_record"), "Transfer record (Art. 7(4))", issue, transfer.contract, ARTICLE,
                   banner=BANNERS.get(transfer.status, ""))
 
     paper.heading("1. 移送の概要 / transfer")

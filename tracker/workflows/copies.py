@@ -12,7 +12,7 @@ from tracker import db, ledger
 from tracker.errors import NeedsApproval, WrongState
 from tracker.models import MEDIUM_KINDS, CopyRequest, Medium, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, media, places
+from tracker.workflows import access, inputs, media, places, profiles
 
 COPYABLE = ("received", "stored", "in_use")
 
@@ -20,6 +20,9 @@ COPYABLE = ("received", "stored", "in_use")
 def request(actor: User, medium_id: str, copies: int, copy_kind: str, purpose: str) -> CopyRequest:
     original = media.get_medium(medium_id)
     access.require_custody(actor, original.contract)
+    rule = profiles.for_contract(original.contract).copies
+    profiles.require_allowed(original.contract, "この契約の特記事項は媒体の複写・複製を認めていません",
+                             "this contract's provisions forbid copying its media", rule.article, rule.rule != "forbidden")
     media.require_status(original, COPYABLE)
     row = {
         "contract": original.contract_id, "medium": original.id,

@@ -32,6 +32,7 @@ from tracker.documents import destruction as destruction_papers
 from tracker.errors import DomainError, InvalidInput, NeedsApproval, NotAllowed, WrongState
 from tracker.models import (
     SANITIZATION_CATEGORIES,
+    Contract,
     DestructionApplication,
     DestructionItem,
     Document,
@@ -40,7 +41,7 @@ from tracker.models import (
     User,
 )
 from tracker.timeutil import JST, format_jst, from_iso, now_iso, to_iso, to_jst, utc_now
-from tracker.workflows import access, attachments, inputs, media, papers
+from tracker.workflows import access, attachments, inputs, media, papers, profiles
 
 APPLICATION_KIND = "destruction_application"
 CERTIFICATE_KIND = "destruction_certificate"
@@ -144,7 +145,11 @@ def check_method(medium: Medium, category: str, technique: str, level: str = "",
     if technique == "crypto_erase" and not medium.encrypted:
         raise InvalidInput("暗号化の記録がない媒体に暗号化消去はできません（鍵を破棄しても平文が残ります）",
                            "a cryptographic erase needs a medium recorded as encrypted (otherwise the plain data stays)")
-    level = parse_level(level, kind) if category == "destroy" else _no_level(level)
+    if category == "destroy":
+        profile = profiles.for_contract(medium.contract)
+        level = parse_level(level, kind, profile.destruction.minimum_level, profile.cite(profile.destruction.report_article))
+    else:
+        level = _no_level(level)
     tool = (tool or "").strip()[:200]
     tool_version = (tool_version or "").strip()[:100]
     if category != "destroy" and not (tool and tool_version):
@@ -153,9 +158,11 @@ def check_method(medium: Medium, category: str, technique: str, level: str = "",
     return Method(category, technique, level, tool, tool_version, (subcontractor or "").strip()[:200])
 
 
-def parse_level(value: str, kind: str) -> str:
+def parse_level(value: str, kind: str, minimum: dict[str, int] | None = None,
+                cite: tuple[str, str] | None = None) -> str:
     """``H-5`` from ``h5``, ``Ｈ－５`` or ``H‐5``; refused when missing, malformed, of another
-    material class than the medium, or below protection class 2."""
+    material class than the medium, below protection class 2, or below the level the contract's
+    provisions ask for that material class (``minimum``, cited as ``cite``)."""
     text = unicodedata.normalize("NFKC", value or "").strip().upper().translate(_DASHES).replace(" ", "")
     if not text:
         raise InvalidInput("物理破壊（destroy）には DIN 66399 / ISO 21964 のセキュリティレベル（例: P-4, H-5, E-4, O-3）を入力してください。「破砕」だけでは足りません",
@@ -174,6 +181,13 @@ def parse_level(value: str, kind: str) -> str:
         raise InvalidInput(
             f"個人情報を記録した媒体には保護クラス2以上（セキュリティレベル{MINIMUM_LEVEL}以上、例: {letter}-4）が必要です（指定: {letter}-{number}）",
             f"media holding personal data need protection class 2 or higher (level {MINIMUM_LEVEL} or above, e.g. {letter}-4; given {letter}-{number})",
+        )
+    required = (minimum or {}).get(letter, MINIMUM_LEVEL)
+    if number < required:
+        cite_ja, cite_en = cite or ("", "")
+        raise InvalidInput(
+            f"この契約の特記事項では{MATERIAL_CLASSES[letter][0]}のセキュリティレベルは {letter}-{required} 以上です（指定: {letter}-{number}。{cite_ja}）",
+            f"this contract's provisions ask for {MATERIAL_CLASSES[letter][1]} at level {letter}-{required} or above (given {letter}-{number}; {cite_en})",
         )
     return f"{letter}-{number}"
 
@@ -207,6 +221,7 @@ def apply(
     """
     contract = access.get_contract(contract_code)
     access.require_responsible(actor, contract)
+    _require_witness_rule(contract, bool(witness_requested))
     row = {
         "contract": contract.code, "status": "applied",
         "reason": inputs.require_text(reason, "消去・廃棄の理由", "reason", 500),
@@ -235,6 +250,17 @@ def apply(
             media=list(planned),
         )
     return get_application(number)
+
+
+def _require_witness_rule(contract: Contract, witness_requested: bool) -> None:
+    """Whether the city witnesses is the contract's provisions' call: always, on request, never."""
+    rule = profiles.for_contract(contract).destruction
+    profiles.require_allowed(contract, "この契約の特記事項では、消去・廃棄には必ず市の立会いを求めます。立会いありで申請してください",
+                             "this contract's provisions have the city witness every destruction; apply with the witness",
+                             rule.witness_article, witness_requested or rule.witness != "always")
+    profiles.require_allowed(contract, "この契約の特記事項には市の立会いの定めがありません。立会いなしで申請してください",
+                             "this contract's provisions make no provision for a city witness; apply without one",
+                             rule.witness_article, not witness_requested or rule.witness != "never")
 
 
 def _checked_items(contract_code: str, items: list[dict]) -> dict[str, Method]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import ledger, queries
+from tracker import ledger, provisions, queries
 from tracker.models import Contract, Incident, Medium, User
-from tracker.workflows import access, checks, incidents
+from tracker.workflows import access, checks, incidents, profiles
 
 # Held here now, as the register counts them; lost media are listed with the incidents instead.
 HOLDINGS = ("received", "stored", "in_use", "in_transit")
@@ -37,6 +37,11 @@ class Inspection:
     overdue: list[Medium]
     in_transit: list[Medium]
     verification: ledger.Report
+    profile: provisions.Profile  # the city's provisions the contract runs under, duty by duty
+
+    @property
+    def duties(self) -> list[provisions.Duty]:
+        return provisions.duties(self.profile)
 
     @property
     def held(self) -> int:
@@ -56,6 +61,7 @@ def overview(actor: User, contract_code: str, settings) -> Inspection:
         overdue=queries.overdue([contract.code]),
         in_transit=[medium for medium in held if medium.status == "in_transit"],
         verification=ledger.verify(settings.attachments_dir),
+        profile=profiles.for_contract(contract),
     )
 
 

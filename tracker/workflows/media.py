@@ -10,7 +10,7 @@ from tracker import db, ledger, vocabulary
 from tracker.errors import InvalidInput, WrongState
 from tracker.models import MEDIUM_KINDS, Medium, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, places
+from tracker.workflows import access, inputs, places, profiles
 
 # Which statuses each move may start from; everything else is refused with the reason.
 MOVABLE_FROM = {
@@ -122,12 +122,27 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
             f"{place.name} is not a registered work place (Art. 9)",
         )
     purpose = inputs.require_text(purpose, "持出しの目的", "purpose")
+    rule = profiles.for_contract(medium.contract).electronic_media
+    if rule.encrypt_take_out:
+        require_encrypted(medium, rule.encryption_article, "持ち出して", "it is taken out")
     if due_back:
         due_back = inputs.parse_date(due_back).isoformat()
     with db.writing():
         medium = _require_status(medium_id, "take_out")
         return _move(actor, medium, "medium.taken_out", {"location": place.code, "purpose": purpose, "due_back": due_back},
                      status="in_use", location=place.code, custodian=actor.login, purpose=purpose, due_back=due_back)
+
+
+def require_encrypted(medium: Medium, article: str, doing_ja: str, doing_en: str) -> None:
+    """An electronic medium leaves its storage place only encrypted, where the contract's
+    provisions say so (Koganei: 第6条第1号); the refusal names that article."""
+    if medium.is_electronic and not medium.encrypted:
+        cite_ja, cite_en = profiles.for_contract(medium.contract).cite(article)
+        raise WrongState(
+            f"{medium.id} は電子媒体ですが暗号化の記録がありません。暗号化して記録してから{doing_ja}ください（{cite_ja}）",
+            f"{medium.id} is an electronic medium not recorded as encrypted; encrypt it and record that before {doing_en} ({cite_en})",
+            id=medium.id,
+        )
 
 
 def get_medium(medium_id: str) -> Medium:

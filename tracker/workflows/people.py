@@ -13,7 +13,7 @@ from tracker import db, ledger
 from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotAuthenticated, WrongState
 from tracker.models import CONTRACT_ROLES, ROLES, Contract, Pledge, RosterEntry, User
 from tracker.timeutil import JST, now_iso, utc_now
-from tracker.workflows import access, inputs
+from tracker.workflows import access, inputs, profiles
 
 PLEDGE_VERSION = "worker-v1"
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -96,7 +96,10 @@ def create_contract(
     contract_number: str = "",
     period_start: str = "",
     period_end: str = "",
+    profile: str = "",
 ) -> Contract:
+    """A new contract, running under ``profile`` (a shipped name such as ``koganei`` or
+    ``generic``, or a registered key such as ``itabashi@2``; Koganei's by default)."""
     if actor is not None:
         access.require_admin(actor)
     try:
@@ -113,6 +116,7 @@ def create_contract(
     with db.writing():
         if Contract.get_or_none(Contract.code == code):
             raise AlreadyExists(f"契約コード {code} は既に使われています", f"contract code {code} is already in use")
+        provisions = profiles.resolve(actor, profile)
         ledger.append(
             "contract.created",
             actor.login if actor else None,
@@ -121,7 +125,7 @@ def create_contract(
                 "title": title.strip(), "client": client.strip(), "client_section": client_section,
                 "contractor": contractor, "contractor_address": contractor_address,
                 "contract_number": contract_number, "period_start": period_start,
-                "period_end": period_end, "created_at": now_iso(),
+                "period_end": period_end, "created_at": now_iso(), "profile": provisions.key,
             }}},
         )
     return Contract.get(Contract.code == code)

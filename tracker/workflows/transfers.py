@@ -17,7 +17,7 @@ from tracker.documents import transfers as transfer_papers
 from tracker.errors import WrongState
 from tracker.models import Medium, Transfer, TransferItem, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, media, papers, places
+from tracker.workflows import access, inputs, media, papers, places, profiles
 
 # Media that may leave: held here and not already travelling or missing.
 SENDABLE = ("received", "stored", "in_use")
@@ -206,13 +206,10 @@ def preview_record(actor: User, number: str, settings) -> bytes:
 
 
 def require_encrypted(medium: Medium) -> None:
-    """Electronic media leave the premises only encrypted (Art. 6(1))."""
-    if medium.is_electronic and not medium.encrypted:
-        raise WrongState(
-            f"{medium.id} は電子媒体ですが暗号化の記録がありません。暗号化して記録してから移送してください（第6条第1号）",
-            f"{medium.id} is an electronic medium not recorded as encrypted; encrypt it and record that before it leaves (Art. 6(1))",
-            id=medium.id,
-        )
+    """Electronic media travel only encrypted, where the contract's provisions say so."""
+    rule = profiles.for_contract(medium.contract).electronic_media
+    if rule.encrypt_transfer:
+        media.require_encrypted(medium, rule.encryption_article, "移送して", "it leaves")
 
 
 def scan_action(transfer: Transfer) -> str:
