@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from tracker import config, db, ledger
+from tracker import config, db, ledger, network, serving
 from tracker.errors import DomainError
 from tracker.models import ROLES, create_schema
 
@@ -67,50 +67,149 @@ def init(data_dir, base_url):
     click.echo("次に管理者を登録 / next, add an administrator: mediatrail user add admin --name 管理者 --role admin")
 
 
+def tls_options(command):
+    """--tls, --cert/--key and --http-port, shared by ``serve`` and ``demo``."""
+    for option in reversed((
+        click.option("--tls", is_flag=True,
+                     help="HTTPS with a local certificate authority kept in the data folder (phones need HTTPS for the camera). HTTPS で起動"),
+        click.option("--cert", "cert_file", type=click.Path(dir_okay=False),
+                     help="Your company's certificate (PEM, chain included) instead of the local CA; implies --tls."),
+        click.option("--key", "key_file", type=click.Path(dir_okay=False), help="The private key of --cert (PEM, not password-protected)."),
+        click.option("--http-port", type=click.IntRange(0, 65535), default=config.DEFAULT_PORT, show_default=True,
+                     help="With --tls: plain HTTP here redirects to HTTPS (labels printed with http:// keep opening); 0 for none."),
+    )):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="Seed only, do not start the web server.")
 @click.option("--media", "media_count", default=40, show_default=True, type=click.IntRange(1, 100_000),
               help="About this many media (at least 21: the whole story; two destroyed ones come on top).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 for phones on the LAN (labels then carry this machine's LAN address).")
+@click.option("--port", type=click.IntRange(1, 65535), help=f"Default {config.DEFAULT_PORT}, or {serving.DEFAULT_HTTPS_PORT} with --tls.")
+@click.option("--base-url", help="URL printed in labels (default: from --host and --port). ラベルに印刷するURL")
+@tls_options
 @click.pass_obj
 @refusals_are_messages
-def demo(data_dir, no_serve, media_count, host, port):
+def demo(data_dir, no_serve, media_count, host, port, base_url, tls, cert_file, key_file, http_port):
     """Seed a realistic demo (then serve it). デモデータを作成して起動."""
     from tracker import demo as demo_data
 
+    plan = None
+    if not no_serve:  # every port checked before anything is written: no dead URL in config.json
+        plan = _server_plan(data_dir, host, port, 8, tls, cert_file, key_file, http_port)
     if not config.is_initialised(data_dir):
-        config.initialise(data_dir, f"http://{host}:{port}")
+        scheme = "https" if tls or cert_file else "http"
+        chosen_port = port or (serving.DEFAULT_HTTPS_PORT if scheme == "https" else config.DEFAULT_PORT)
+        config.initialise(data_dir, base_url or network.url(scheme, network.preferred_host(host), chosen_port))
+    elif base_url:
+        click.echo("データフォルダは初期化済みのため --base-url は使いません（変更は mediatrail config set-base-url） / "
+                   "the data folder exists, so --base-url is not used (change it with mediatrail config set-base-url)")
     settings = open_database(data_dir)
     result = demo_data.seed(media_count, settings)
     if result["seeded"]:
         click.echo(f"デモデータを作成しました（媒体 {result['media']} 件）/ demo seeded with {result['media']} media")
     else:
         click.echo("既にデータがあるため、デモデータは追加しません / data exists; demo not seeded again")
+    click.echo(f"ラベルのURL / labels point to: {settings.base_url}")
     click.echo(f"ログイン / logins: admin, yamada（取扱責任者）, sato, suzuki（従事者）, takahashi（小金井市）, kobayashi（三鷹市） — password: {demo_data.DEMO_PASSWORD}")
-    if not no_serve:
-        _serve(data_dir, host, port)
+    if plan:
+        _run_server(data_dir, plan)
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to accept phones on the LAN.")
-@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--port", type=click.IntRange(1, 65535), help=f"Default {config.DEFAULT_PORT}, or {serving.DEFAULT_HTTPS_PORT} with --tls.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@tls_options
 @click.pass_obj
 @refusals_are_messages
-def serve(data_dir, host, port, threads):
-    """Run the web app with waitress (production WSGI server). Webアプリを起動."""
-    _serve(data_dir, host, port, threads)
+def serve(data_dir, host, port, threads, tls, cert_file, key_file, http_port):
+    """Run the web app: waitress for HTTP, cheroot for HTTPS (--tls). Webアプリを起動.
+
+    \b
+    Exit codes / 終了コード:
+      1  refused, e.g. a port in use or a certificate that does not match its key
+    """
+    config.load(data_dir)  # an uninitialised folder is refused before any certificate is made
+    _run_server(data_dir, _server_plan(data_dir, host, port, threads, tls, cert_file, key_file, http_port))
 
 
-def _serve(data_dir, host, port, threads=8):
-    import waitress
+def _server_plan(data_dir, host, port, threads, tls, cert_file, key_file, http_port) -> "serving.Plan":
+    """Where to listen, with every port checked and the certificate ready (made, renewed, or the
+    company's checked against its key). A port in use is one bilingual line and exit 1."""
+    from tracker import tls as certificates
+    from tracker.errors import InvalidInput
 
-    from tracker.web import create_app
+    if bool(cert_file) != bool(key_file):
+        raise InvalidInput("--cert と --key は両方指定してください", "give both --cert and --key")
+    secure = bool(tls or cert_file)
+    port = port or (serving.DEFAULT_HTTPS_PORT if secure else config.DEFAULT_PORT)
+    redirect_port = (http_port or None) if secure else None
+    if redirect_port == port:
+        raise InvalidInput(f"--http-port と --port が同じ番号（{port}）です", f"--http-port and --port are the same ({port})")
+    plan = serving.Plan(host, port, None, redirect_port, threads)
+    try:
+        serving.check_ports(plan)
+    except network.CannotListen as error:
+        click.echo(error.one_line(), err=True)
+        sys.exit(EXIT_REFUSED)
+    if not secure:
+        return plan
+    if cert_file:
+        files = certificates.company_certificate(cert_file, key_file)
+    else:
+        files = certificates.ensure_local_certificates(data_dir, network.certificate_names(host))
+    return serving.Plan(host, port, files, redirect_port, threads)
 
-    app = create_app(config.load(data_dir))
-    click.echo(f"http://{host}:{port}/ で待ち受けます / serving on http://{host}:{port}/ (Ctrl+C で終了 / to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="mediatrail")
+
+def _run_server(data_dir, plan: "serving.Plan") -> None:
+    try:
+        serving.serve(config.load(data_dir), plan, click.echo)
+    except network.CannotListen as error:  # taken between the check and the start
+        click.echo(error.one_line(), err=True)
+        sys.exit(EXIT_REFUSED)
+
+
+@cli.group("config")
+def config_group():
+    """Settings kept in the data folder. 設定."""
+
+
+@config_group.command("show")
+@click.pass_obj
+@refusals_are_messages
+def config_show(data_dir):
+    """Show the data folder's settings."""
+    settings = config.load(data_dir)
+    click.echo(f"data: {settings.data_dir}")
+    click.echo(f"base_url: {settings.base_url}")
+    click.echo(f"database: {'PostgreSQL' if settings.database_url.startswith('postgres') else settings.database_url}")
+
+
+@config_group.command("set-base-url")
+@click.argument("url")
+@click.pass_obj
+@refusals_are_messages
+def config_set_base_url(data_dir, url):
+    """Change the URL printed into labels and papers from now on. ラベルのURLを変更.
+
+    Labels printed before stay valid: their signature covers the medium's ID, not the host.
+    """
+    import os
+
+    old, new = config.set_base_url(data_dir, url)
+    click.echo(f"ラベルのURLを変更しました / label URL changed: {old} -> {new}")
+    click.echo("印刷済みのラベルはそのまま有効です（署名が守るのは媒体IDで、ホスト名は含みません）。アプリ内のスキャンと"
+               "スキャンステーションは新旧どちらのラベルも読み取ります。古いラベルをスマートフォンのカメラアプリで開くと"
+               "古いアドレスが開くため、古いアドレスでも待ち受けるか、必要ならラベルを印刷し直してください / "
+               "labels already printed stay valid (the signature covers the medium's ID, not the host): scanning in the app "
+               "or at a station reads old and new labels alike. A phone's own camera app opens an old label at the old "
+               "address, so keep answering there or reprint those labels if needed.")
+    if os.environ.get("MEDIATRAIL_BASE_URL"):
+        click.echo(f"注意: 環境変数 MEDIATRAIL_BASE_URL（{os.environ['MEDIATRAIL_BASE_URL']}）が設定されているため、そちらが優先されます / "
+                   "note: MEDIATRAIL_BASE_URL is set and takes precedence over config.json")
 
 
 @cli.command()

@@ -63,6 +63,7 @@ def initialise(data_dir: Path, base_url: str | None = None) -> Settings:
             f"データフォルダ {data_dir} は初期化済みです。既存のデータは変更していません",
             f"data folder {data_dir} is already initialised; nothing was changed",
         )
+    base_url = validate_base_url(base_url) if base_url else None
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_path = data_dir / SECRET_FILE
     if not secret_path.exists():
@@ -70,11 +71,47 @@ def initialise(data_dir: Path, base_url: str | None = None) -> Settings:
         descriptor = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(new_secret())
-    config = {"base_url": base_url or default_base_url()}
+    _write_config(data_dir, {"base_url": base_url or default_base_url()})
+    return load(data_dir)
+
+
+def validate_base_url(url: str) -> str:
+    """The URL labels and papers will carry, checked: http or https, a host, an optional port, no
+    path (the app answers at the server's root, and labels append ``/M/<ID>/<signature>``)."""
+    from urllib.parse import urlsplit
+
+    text = (url or "").strip()
+    example = "http://192.168.1.10:8000 / https://mediatrail.local:8443"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username):
+        raise InvalidInput(
+            f"ラベルのURL「{text}」は http:// か https:// で始まるホスト名（とポート）だけにしてください（例: {example}）",
+            f"the label URL {text!r} must be http:// or https:// with a host (and port) only, e.g. {example}",
+        )
+    return f"{parts.scheme.lower()}://{parts.netloc}"
+
+
+def set_base_url(data_dir: Path, url: str) -> tuple[str, str]:
+    """Change the URL printed into labels from now on; returns (old, new). Labels printed before
+    stay valid: their signature covers the medium's ID, not the host (labels/payload.py)."""
+    if not is_initialised(data_dir):
+        load(data_dir)  # raises the "run mediatrail init first" refusal
+    new = validate_base_url(url)
+    config = json.loads((data_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    old = config.get("base_url") or default_base_url()
+    _write_config(data_dir, {**config, "base_url": new})
+    return old, new
+
+
+def _write_config(data_dir: Path, config: dict) -> None:
     temporary = data_dir / (CONFIG_FILE + ".tmp")
     temporary.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, data_dir / CONFIG_FILE)
-    return load(data_dir)
 
 
 def load(data_dir: Path) -> Settings:
