@@ -63,7 +63,10 @@ def serve(settings: Settings, plan: Plan, echo: Echo) -> None:
     from tracker.web import create_app
 
     check_ports(plan)
-    overrides = {"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https"} if plan.tls else None
+    overrides = None
+    if plan.tls:  # every page is HTTPS (plain HTTP only redirects), so the session cookie never leaves it
+        overrides = {"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https", "MEDIATRAIL_HTTPS_PORT": plan.port,
+                     "MEDIATRAIL_COMPANY_CERTIFICATE": plan.tls.ca_certificate is None}
     app = create_app(settings, overrides)
     announce(settings, plan, echo)
     if plan.tls:
@@ -74,14 +77,24 @@ def serve(settings: Settings, plan: Plan, echo: Echo) -> None:
 
 def announce(settings: Settings, plan: Plan, echo: Echo) -> None:
     """What a person starting the server needs: the URL for a phone (as text and as a QR code in
-    the terminal), every other address, where the certificate is, what plain HTTP does."""
+    the terminal), every other address, the local CA's fingerprint, what plain HTTP does."""
     for notice_ja, notice_en in (plan.tls.notices if plan.tls else []):
         echo(f"{notice_ja} / {notice_en}")
     hosts = network.reachable_hosts(plan.host)
-    phone = network.url(plan.scheme, network.preferred_host(plan.host), plan.port) + "/"
+    phone_host = network.preferred_host(plan.host)
+    phone = network.url(plan.scheme, phone_host, plan.port) + "/"
+    local_ca = plan.tls.ca_certificate if plan.tls else None
     if network.binds_everywhere(plan.host):
         echo(f"スマートフォンで開くURL / open this on a phone on the same network: {phone}")
-        qr = terminal_qr(phone)
+        first_visit = phone
+        if local_ca:
+            # A phone that does not trust the local CA yet: the setup page, over plain HTTP when
+            # there is a plain listener (no certificate warning), which then links to the HTTPS URL.
+            setup_scheme, setup_port = ("http", plan.redirect_port) if plan.redirect_port else ("https", plan.port)
+            first_visit = network.url(setup_scheme, phone_host, setup_port) + "/certificate"
+            echo(f"初めて使うスマートフォンは、まず証明書をインストール（下のQRコード） / a phone's first time: install the "
+                 f"certificate first (QR code below): {first_visit}")
+        qr = terminal_qr(first_visit)
         if qr:
             echo(qr)
     else:
@@ -94,8 +107,11 @@ def announce(settings: Settings, plan: Plan, echo: Echo) -> None:
         echo(f"  {network.url(plan.scheme, host, plan.port)}/")
     if plan.tls and plan.redirect_port:
         echo(f"http://（ポート {plan.redirect_port}）は https に転送します / plain HTTP on port {plan.redirect_port} redirects to HTTPS")
-    if plan.tls and plan.tls.ca_certificate:
-        echo(f"スマートフォンへの証明書のインストール / install the certificate on a phone: {phone}certificate")
+    if local_ca:
+        from tracker import tls
+
+        echo(f"認証局証明書 / CA certificate: {local_ca}")
+        echo(f"  SHA-256 {tls.fingerprint(local_ca)}")
     if plan.tls:
         missing = [name for name in hosts if name.lower() not in plan.tls.names]
         if missing:
@@ -126,14 +142,19 @@ def terminal_qr(text: str) -> str:
     return drawn
 
 
-def redirect_to_https(https_port: int):
-    """The plain-HTTP listener's whole application: the same host and path on HTTPS. 301 for GET
-    and HEAD (a phone's camera app opening an old ``HTTP://`` label), 308 otherwise so a form's
-    POST stays a POST."""
+def redirect_to_https(https_port: int, app=None):
+    """The plain-HTTP listener's application: the same host and path on HTTPS. 301 for GET and
+    HEAD (a phone's camera app opening an old ``HTTP://`` label), 308 otherwise so a form's POST
+    stays a POST. The certificate page and its download go to ``app`` unchanged: a phone that
+    does not trust the local CA yet fetches it there without a certificate warning."""
+    from tracker.web.certificate import PLAIN_HTTP_PATHS
 
     def application(environ, start_response):
+        path_info = environ.get("PATH_INFO", "") or "/"
+        if app is not None and (path_info in PLAIN_HTTP_PATHS or path_info.startswith("/static/")):
+            return app(environ, start_response)
         host = _host_only(environ.get("HTTP_HOST", "")) or environ.get("SERVER_NAME", "localhost")
-        path = quote(environ.get("PATH_INFO", "") or "/", safe="/:@!$&'()*+,;=-._~%")
+        path = quote(path_info, safe="/:@!$&'()*+,;=-._~%")
         query = environ.get("QUERY_STRING", "")
         target = network.url("https", host, https_port) + path + (f"?{query}" if query else "")
         status = "301 Moved Permanently" if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else "308 Permanent Redirect"
@@ -165,7 +186,7 @@ def _serve_https(app, plan: Plan) -> None:
     https.ssl_adapter = BuiltinSSLAdapter(str(plan.tls.certificate), str(plan.tls.key))
     redirect = None
     if plan.redirect_port:
-        redirect = wsgi.Server((plan.host, plan.redirect_port), redirect_to_https(plan.port), numthreads=2,
+        redirect = wsgi.Server((plan.host, plan.redirect_port), redirect_to_https(plan.port, app), numthreads=2,
                                server_name="mediatrail-redirect")
     try:
         for server, port in ((https, plan.port), (redirect, plan.redirect_port)):

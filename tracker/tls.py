@@ -157,6 +157,19 @@ def der_bytes(certificate_path: Path) -> bytes:
     return _load_certificates(certificate_path)[0].public_bytes(serialization.Encoding.DER)
 
 
+def pem_bytes(certificate_path: Path) -> bytes:
+    return _load_certificates(certificate_path)[0].public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_common_name(certificate_path: Path) -> str:
+    names = _load_certificates(certificate_path)[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
+
+
+def certificate_not_after(certificate_path: Path) -> datetime:
+    return _load_certificates(certificate_path)[0].not_valid_after_utc
+
+
 # ---- the local CA and its server certificate ----------------------------------------------------
 
 
