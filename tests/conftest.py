@@ -120,7 +120,8 @@ def seeded_demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-template") / "demo"
     saved = os.environ.pop("DATABASE_URL", None)
     try:
-        result = run_cli("--data", str(folder), "demo", "--no-serve", "--media", "30")
+        # As on a LAN (--host 0.0.0.0): labels and papers carry this machine's LAN address (test_addresses.py).
+        result = run_cli("--data", str(folder), "demo", "--no-serve", "--media", "30", "--host", "0.0.0.0")
     finally:
         if saved is not None:
             os.environ["DATABASE_URL"] = saved

@@ -49,7 +49,7 @@ class Plan:
         return "https" if self.tls else "http"
 
     def ports(self) -> list[int]:
-        return [self.port] + ([self.redirect_port] if self.tls and self.redirect_port else [])
+        return [self.port] + ([self.redirect_port] if self.redirect_port else [])
 
 
 def check_ports(plan: Plan) -> None:
