@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,13 +28,18 @@ _KIND_OF_LETTER = {letter: kind for kind, letter in _PATH_LETTER.items()}
 _PATH_RE = re.compile(r"^/([ML])/([^/]+)/([^/]*)/?$")
 
 # Why a payload was not accepted; the scanner and the web app show the matching message.
+# A typed or wedge-scanned ID whose check character fails is a typing error ("typo"); "forged" is
+# kept for a label URL that does not verify — a QR code's own error correction means a camera
+# does not misread one character of it, so a wrong check character or signature there was made.
 REASONS = {
     "not_ours": ("mediatrailのラベルではありません", "not a mediatrail label"),
     "malformed_id": ("ラベルのIDが読み取れません", "the label's ID cannot be read"),
-    "bad_check": ("IDのチェック文字が一致しません（改ざんの疑い）", "the ID's check character does not match (possibly altered)"),
-    "forged": ("署名が一致しません（偽造ラベルか、別のシステムのラベルです）", "signature does not match (forged label, or a label of another installation)"),
+    "typo": ("IDの入力に誤りがあります（チェック文字が一致しません）", "this ID has a typing error (its check character does not match)"),
+    "forged": ("署名が一致しません（改ざんの疑い：偽造ラベルか、別のシステムのラベルです）",
+               "signature does not match (possibly altered: a forged label, or a label of another installation)"),
     "unsigned": ("署名のないID（手入力）です", "an ID without signature (typed by hand)"),
 }
+Known = Callable[[str, str], bool]  # known(kind, canonical_id): does this ID exist (for this reader)?
 
 
 def new_secret() -> bytes:
@@ -74,6 +80,7 @@ class Payload:
     valid: bool
     signed: bool
     reason: str | None
+    suggestions: tuple[str, ...] = ()  # for a typo: existing IDs one slip away, nearest first
 
     @property
     def medium(self) -> str | None:
@@ -85,10 +92,14 @@ class Payload:
 
     @property
     def message_ja(self) -> str | None:
+        if self.reason == "typo":
+            return ids.typo_message(self.claimed_id, self.suggestions)[0]
         return REASONS[self.reason][0] if self.reason else None
 
     @property
     def message_en(self) -> str | None:
+        if self.reason == "typo":
+            return ids.typo_message(self.claimed_id, self.suggestions)[1]
         return REASONS[self.reason][1] if self.reason else None
 
     def as_dict(self) -> dict:
@@ -103,19 +114,24 @@ class Payload:
             "reason": self.reason,
             "message_ja": self.message_ja,
             "message_en": self.message_en,
+            "suggestions": list(self.suggestions),
         }
 
 
-def parse(text: str, secret: bytes) -> Payload:
+def parse(text: str, secret: bytes, known: Known | None = None) -> Payload:
     """Read any scanned text: a label URL from any host, or a bare ID typed or wedge-scanned.
 
     A bare ID with a correct check character is valid but ``signed=False``: people type IDs
     from damaged labels, and a check character catches their slips. Callers that need proof the
     physical label was present (destruction) can require ``signed``.
+
+    A bare ID whose check character fails is a ``typo``. With ``known`` the existing IDs one slip
+    away are its ``suggestions``; when the only one is a look-alike reading of what was typed
+    (``KG26-00042-0`` for the label ``KG26-00042-O``) the ID is taken as that one.
     """
     stripped = text.strip()
     if "/" not in stripped:
-        return _parse_bare_id(text, stripped)
+        return _parse_bare_id(text, stripped, known)
     try:
         parts = urlsplit(stripped)
     except ValueError:
@@ -128,7 +144,9 @@ def parse(text: str, secret: bytes) -> Payload:
     try:
         canonical = ids.parse_id(raw_id)
     except ids.InvalidId as error:
-        return _refused(text, kind, ids.normalize(raw_id), "bad_check" if error.reason == "bad_check" else "malformed_id")
+        return _refused(text, kind, ids.normalize(raw_id), "forged" if error.reason == "bad_check" else "malformed_id")
+    if canonical != raw_id:  # printed by us exactly so: a look-alike or full-width form here was put there
+        return _refused(text, kind, canonical, "forged")
     if ids.is_location_id(canonical) != (kind == KIND_LOCATION):
         return _refused(text, kind, canonical, "forged")
     if not hmac.compare_digest(given_signature, signature(kind, canonical, secret)):
@@ -136,15 +154,19 @@ def parse(text: str, secret: bytes) -> Payload:
     return Payload(text, kind, canonical, valid=True, signed=True, reason=None)
 
 
-def _parse_bare_id(text: str, stripped: str) -> Payload:
+def _parse_bare_id(text: str, stripped: str, known: Known | None) -> Payload:
     try:
-        canonical = ids.parse_id(stripped)
+        canonical = ids.parse_typed_id(stripped, lambda candidate: bool(known and known(_kind_of(candidate), candidate)))
     except ids.InvalidId as error:
         if error.reason == "bad_check":
-            return _refused(text, None, ids.normalize(stripped), "bad_check")
+            typed = ids.typed_form(stripped)
+            return Payload(text, _kind_of(typed), typed, valid=False, signed=False, reason="typo", suggestions=error.suggestions)
         return _refused(text, None, None, "not_ours")
-    kind = KIND_LOCATION if ids.is_location_id(canonical) else KIND_MEDIUM
-    return Payload(text, kind, canonical, valid=True, signed=False, reason="unsigned")
+    return Payload(text, _kind_of(canonical), canonical, valid=True, signed=False, reason="unsigned")
+
+
+def _kind_of(canonical_id: str) -> str:
+    return KIND_LOCATION if ids.is_location_id(canonical_id) else KIND_MEDIUM
 
 
 def _refused(text: str, kind: str | None, claimed_id: str | None, reason: str) -> Payload:

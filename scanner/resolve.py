@@ -25,13 +25,14 @@ def resolve(hit_or_text: Hit | str, secret: bytes, known: Known | None = None) -
     Keys: ``text``, ``format`` (None for typed text), ``points`` (None for typed text), ``kind``,
     ``id`` (what the label claims, even when forged), ``medium`` / ``location`` (set only when
     valid), ``valid``, ``signed``, ``reason`` (None or ``not_ours``, ``malformed_id``,
-    ``bad_check``, ``forged``, ``unsigned``, ``unknown``), ``message_ja``, ``message_en``.
+    ``typo``, ``forged``, ``unsigned``, ``unknown``), ``message_ja``, ``message_en``,
+    ``suggestions`` (for ``typo``: the existing IDs one typing slip away, when ``known`` is given).
 
     ``reason == "unsigned"`` is still valid: a bare ID with a correct check character. When
     ``known`` says a valid ID is not in the database the result is invalid with ``unknown``.
     """
     hit = hit_or_text if isinstance(hit_or_text, Hit) else None
-    parsed = payload.parse(hit.text if hit else hit_or_text, secret)
+    parsed = payload.parse(hit.text if hit else hit_or_text, secret, known)
     result = {
         "format": hit.format if hit else None,
         "points": [list(point) for point in hit.points] if hit else None,

@@ -35,6 +35,10 @@ def test_every_single_character_substitution_is_caught(canonical):
         for char in ids.ALPHABET:
             if char != canonical[position]:
                 altered = canonical[:position] + char + canonical[position + 1 :]
+                if ids.typed_form(altered) == canonical:  # a look-alike in the serial: the same ID
+                    assert (canonical[position], char) in {("0", "O"), ("1", "I"), ("1", "L")}, altered
+                    assert ids.parse_id(altered) == canonical
+                    continue
                 assert _is_rejected(altered), altered
 
 
@@ -114,7 +118,7 @@ def test_one_changed_id_character_is_never_a_medium():
             altered = url[:position] + char + url[position + 1 :]
             parsed = payload.parse(altered, SECRET)
             assert not parsed.valid and parsed.medium is None and parsed.location is None, altered
-            assert parsed.reason in ("bad_check", "malformed_id", "forged")
+            assert parsed.reason in ("malformed_id", "forged")
 
 
 def test_label_of_another_installation_is_forged():
@@ -160,4 +164,5 @@ def test_bare_id_with_wrong_check_character_is_refused():
     canonical = ids.format_id("KG26", 42)
     wrong = canonical[:-1] + ("0" if canonical[-1] != "0" else "1")
     parsed = payload.parse(wrong, SECRET)
-    assert parsed.reason == "bad_check" and parsed.medium is None
+    assert parsed.reason == "typo" and parsed.medium is None and not parsed.valid
+    assert parsed.message_en == f"the ID {wrong} has a typing error (its check character does not match)"

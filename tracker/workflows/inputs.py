@@ -38,9 +38,9 @@ def parse_count(value, label_ja: str, label_en: str, minimum: int = 0, maximum: 
 def find_by_id(model, text: str, what_ja: str, what_en: str):
     """The row whose labelled ID is ``text`` (typed IDs normalised), or NotFound saying why."""
     try:
-        canonical = ids.parse_id(text)
+        canonical = ids.parse_typed_id(text, lambda candidate: model.get_or_none(model._meta.primary_key == candidate) is not None)
     except ids.InvalidId as error:
-        raise NotFound(error.message_ja, error.message_en) from error
+        raise NotFound(error.message_ja, error.message_en, reason=error.reason, suggestions=list(error.suggestions)) from error
     found = model.get_or_none(model._meta.primary_key == canonical)
     if found is None:
         raise NotFound(f"{what_ja} {canonical} は登録されていません", f"no {what_en} {canonical}")

@@ -45,12 +45,23 @@ def record(actor: User, idempotency_key: str, code: str, action: str, context: s
     return status, answer
 
 
-def identify(code: str, secret: bytes) -> label_payload.Payload:
-    """Parse a scanned code and refuse anything that is not a valid label of ours, saying why."""
-    parsed = label_payload.parse(code, secret)
+def identify(code: str, secret: bytes, actor: User | None = None) -> label_payload.Payload:
+    """Parse a scanned code and refuse anything that is not a valid label of ours, saying why: a
+    typed ID with a wrong check character is a typing error naming the nearest existing IDs (of
+    contracts ``actor`` may see), a label URL that does not verify is forged."""
+    parsed = label_payload.parse(code, secret, known=lambda kind, found: _visible(actor, kind, found))
     if not parsed.valid:
-        raise InvalidInput(parsed.message_ja, parsed.message_en, reason=parsed.reason, id=parsed.claimed_id)
+        raise InvalidInput(parsed.message_ja, parsed.message_en, reason=parsed.reason, id=parsed.claimed_id,
+                           suggestions=list(parsed.suggestions))
     return parsed
+
+
+def _visible(actor: User | None, kind: str, canonical_id: str) -> bool:
+    """Whether a typo's suggestion may be shown: it exists, and this reader may see its contract."""
+    if kind == label_payload.KIND_LOCATION:
+        return is_known(kind, canonical_id)
+    medium = Medium.get_or_none(Medium.id == canonical_id)
+    return medium is not None and (actor is None or access.allows(access.require_read, actor, medium.contract))
 
 
 # What to give first, per action, when the scan arrives without its context.
@@ -67,7 +78,7 @@ _CONTEXT_MISSING = {
 def _act(actor: User, code: str, action: str, context: str | None, secret: bytes) -> dict:
     if action == "check":  # a storage check records unknown and destroyed labels too: findings, not refusals
         return checks.scan_answer(actor, context, code, secret)
-    parsed = identify(code, secret)
+    parsed = identify(code, secret, actor)
     if parsed.kind == label_payload.KIND_LOCATION:
         return {"ok": True, "location": _location_summary(parsed.location),
                 "message_ja": "保管場所を読み取りました", "message_en": "location scanned"}
