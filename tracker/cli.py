@@ -170,6 +170,8 @@ def _run_server(data_dir, plan: "serving.Plan") -> None:
     except network.CannotListen as error:  # taken between the check and the start
         click.echo(error.one_line(), err=True)
         sys.exit(EXIT_REFUSED)
+    except KeyboardInterrupt:
+        click.echo("停止しました / stopped")
 
 
 @cli.group("config")
