@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import time
 import zipfile
 from pathlib import Path
 
@@ -24,10 +23,14 @@ JAPANESE_CSV = (
 )
 
 
-def refusal(filename: str, content: bytes) -> InvalidInput:
+def refusal(filename: str, content: bytes, **options) -> InvalidInput:
     with pytest.raises(InvalidInput) as caught:
-        parse(filename, content)
+        parse(filename, content, **options)
     return caught.value
+
+
+def rows_of(filename: str, content: bytes, **options) -> list[ListRow]:
+    return list(parse(filename, content, **options).rows)
 
 
 def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
@@ -62,22 +65,22 @@ def assert_japanese_rows(rows: list[ListRow]) -> None:
 # --- Accepted forms -----------------------------------------------------------------------------
 
 def test_utf8_with_bom():
-    assert_japanese_rows(parse("引渡しリスト.csv", b"\xef\xbb\xbf" + JAPANESE_CSV.encode("utf-8")))
+    assert_japanese_rows(rows_of("引渡しリスト.csv", b"\xef\xbb\xbf" + JAPANESE_CSV.encode("utf-8")))
 
 
 def test_utf8_without_bom():
-    assert_japanese_rows(parse("list.csv", JAPANESE_CSV.encode("utf-8")))
+    assert_japanese_rows(rows_of("list.csv", JAPANESE_CSV.encode("utf-8")))
 
 
 def test_shift_jis():
     content = JAPANESE_CSV.encode("cp932")
     with pytest.raises(UnicodeDecodeError):
         content.decode("utf-8")  # the test really feeds bytes that are not UTF-8
-    assert_japanese_rows(parse("LIST.CSV", content))
+    assert_japanese_rows(rows_of("LIST.CSV", content))
 
 
 def test_tab_separated_text():
-    assert_japanese_rows(parse("list.txt", JAPANESE_CSV.replace('"1,200"', "1200").replace('"152,340"', "152340").replace(",", "\t").encode("cp932")))
+    assert_japanese_rows(rows_of("list.txt", JAPANESE_CSV.replace('"1,200"', "1200").replace('"152,340"', "152340").replace(",", "\t").encode("cp932")))
 
 
 def test_xlsx_first_sheet_with_excel_row_numbers():
@@ -91,7 +94,7 @@ def test_xlsx_first_sheet_with_excel_row_numbers():
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    rows = parse("引渡しリスト.xlsx", buffer.getvalue())
+    rows = rows_of("引渡しリスト.xlsx", buffer.getvalue())
 
     assert [(row.line, row.title, row.kind, row.quantity, row.record_count, row.encrypted, row.encryption) for row in rows] == [
         (3, "住民税申告書", "paper", 3, 1200, False, ""),
@@ -105,7 +108,7 @@ def test_english_headers_and_defaults():
         "Tax data,DVD-R,SN-1,yes,AES-256,S-9,REF-1,name/address,ignored column",
         "Paper box,paper,,no,,,,,",
     )
-    rows = parse("list.csv", content)
+    rows = rows_of("list.csv", content)
     assert rows[0] == ListRow(
         line=2, title="Tax data", kind="optical", quantity=1, record_count=0, pi_items=("name", "address"),
         serial_number="SN-1", encrypted=True, encryption="AES-256", seal_number="S-9", city_reference="REF-1",
@@ -118,7 +121,7 @@ def test_full_width_digits_and_letters():
         "名称,種類,数量,件数,製造番号,管理番号",
         "申告書,紙,１２,\"１，２３４\",ＳＮ－０１,Ｒ６－００１",
     )
-    [row] = parse("list.csv", content)
+    [row] = rows_of("list.csv", content)
     assert (row.quantity, row.record_count, row.serial_number, row.city_reference) == (12, 1234, "SN-01", "R6-001")
 
 
@@ -132,7 +135,7 @@ def test_header_variants_kind_words_and_yes_no_words():
         "e,その他,,なし,",
         "f,原票,,,",
     )
-    rows = parse("list.csv", content)
+    rows = rows_of("list.csv", content)
     assert [(row.kind, row.encrypted) for row in rows] == [
         ("hdd", True), ("tape", True), ("optical", True), ("ssd", False), ("other", False), ("paper", False),
     ]
@@ -140,16 +143,16 @@ def test_header_variants_kind_words_and_yes_no_words():
 
 def test_blank_rows_are_skipped_but_counted():
     content = csv_bytes("名称,種類", "", "a,usb", ",", "  ,  ", "b,hdd")
-    assert [(row.line, row.title) for row in parse("list.csv", content)] == [(3, "a"), (6, "b")]
+    assert [(row.line, row.title) for row in rows_of("list.csv", content)] == [(3, "a"), (6, "b")]
 
 
 def test_pi_items_split_on_every_separator():
     content = csv_bytes("名称,種類,個人情報項目", "a,paper,\"氏名、住所,生年月日，電話番号/性別 ・ 個人番号\"")
-    assert parse("list.csv", content)[0].pi_items == ("氏名", "住所", "生年月日", "電話番号", "性別", "個人番号")
+    assert rows_of("list.csv", content)[0].pi_items == ("氏名", "住所", "生年月日", "電話番号", "性別", "個人番号")
 
 
 def test_rows_are_frozen():
-    row = parse("list.csv", csv_bytes("名称,種類", "a,usb"))[0]
+    row = rows_of("list.csv", csv_bytes("名称,種類", "a,usb"))[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         row.title = "b"
 
@@ -157,7 +160,7 @@ def test_rows_are_frozen():
 def test_sample_file_parses_into_five_rows():
     content = SAMPLE.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
-    rows = parse(SAMPLE.name, content)
+    rows = rows_of(SAMPLE.name, content)
     assert len(rows) == 5
     assert [row.kind for row in rows] == ["paper", "paper", "usb", "optical", "hdd"]
     assert rows[0].quantity == 1200 and rows[2].record_count == 152340
@@ -218,12 +221,18 @@ def test_duplicate_serial_numbers_name_both_lines_even_on_a_bad_row():
     assert error.details["error_count"] == 2  # the bad kind and the duplicate
 
 
-def test_too_many_rows_is_refused_quickly():
+def test_a_hundred_thousand_rows_are_refused_with_their_count():
     content = ("名称,種類\n" + "書類,紙\n" * 100_000).encode("utf-8")
     assert len(content) < MAX_BYTES
-    started = time.perf_counter()
     error = refusal("list.csv", content)
-    assert time.perf_counter() - started < 2
+    assert "100,001行" in error.message_ja and f"{MAX_ROWS:,}行まで" in error.message_ja
+    assert "100,001 filled rows" in error.message_en and f"{MAX_ROWS:,} data rows" in error.message_en
+    assert error.details["limit"] == MAX_ROWS and error.details["filled_rows"] == 100_001
+
+
+def test_one_row_too_many_is_refused_at_that_row():
+    content = ("名称,種類\n" + "書類,紙\n" * (MAX_ROWS + 1)).encode("utf-8")
+    error = refusal("list.csv", content)
     assert f"{MAX_ROWS:,}行" in error.message_ja and f"{MAX_ROWS:,} data rows" in error.message_en
     assert error.details["limit"] == MAX_ROWS and error.details["found_at_least"] == MAX_ROWS + 1
     assert error.details["line"] == MAX_ROWS + 2
@@ -231,7 +240,7 @@ def test_too_many_rows_is_refused_quickly():
 
 def test_exactly_max_rows_is_accepted():
     content = ("名称,種類\n" + "書類,紙\n" * MAX_ROWS).encode("utf-8")
-    assert len(parse("list.csv", content)) == MAX_ROWS
+    assert len(rows_of("list.csv", content)) == MAX_ROWS
 
 
 def test_file_too_large():
@@ -240,7 +249,7 @@ def test_file_too_large():
     assert f"{MAX_BYTES + 1:,} bytes" in error.message_en and "5 MB" in error.message_en
 
 
-@pytest.mark.parametrize("filename", ["list.xls", "list.pdf", "list", "list.csv.zip"])
+@pytest.mark.parametrize("filename", ["list.pdf", "list", "list.csv.zip"])
 def test_unknown_file_type(filename):
     error = refusal(filename, JAPANESE_CSV.encode("utf-8"))
     assert filename in error.message_ja and ".xlsx" in error.message_ja
@@ -321,4 +330,4 @@ def test_nothing_is_returned_partially():
     # A good row before a bad one must not slip through: the whole list is refused.
     with pytest.raises(InvalidInput):
         parse("list.csv", csv_bytes("名称,種類", "good,usb", "bad,"))
-    assert handover_list.parse("list.csv", csv_bytes("名称,種類", "good,usb"))[0].title == "good"
+    assert handover_list.parse("list.csv", csv_bytes("名称,種類", "good,usb")).rows[0].title == "good"

@@ -6,45 +6,52 @@ anything changes hands; a list that was half read, or read with a wrong column, 
 medium nobody accounts for. So reading is all or nothing: ``parse`` returns every row, or raises
 one ``InvalidInput`` that says in Japanese and English what to fix and on which line.
 
-Cities send whatever their office software produces: CSV saved from Excel as UTF-8 (usually
-with a BOM) or as Shift_JIS, tab-separated text, or an .xlsx workbook; with Japanese or English
-column names, full-width digits and 「有」/「○」 for yes. All of those are accepted here.
+Lists come out of each section's own Excel habits, and are read as the city sent them, never
+edited first: CSV (UTF-8, UTF-8 with a BOM, Shift_JIS, tab-separated) or .xlsx
+(``list_reading``); a title, the section's name and notes above the header, which is found by
+its column names in any sheet (``list_columns``); totals and subtotal rows (合計, 小計, 計) and
+notes below the data, and blank rows, skipped and listed with the reason; full-width digits
+and 「有」/「○」 for yes. Two outcomes are questions rather than mistakes, and are raised as
+their own ``InvalidInput`` subclasses so that a page can ask them: which sheet
+(``NeedsSheet``), and which column is which (``NeedsMapping``).
 
-Line numbers are the row numbers a person sees in Excel: the header is line 1 and the first
-data row line 2 (in a CSV file they are the text lines unless a cell holds a line break).
+Line numbers are the row numbers a person sees in Excel (or the CSV's lines).
 Pure functions: no database, no Flask.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import os
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
-
-import openpyxl
 
 from tracker import vocabulary
 from tracker.errors import InvalidInput
 from tracker.models import MEDIUM_KINDS
-from tracker.workflows import inputs
+from tracker.workflows import inputs, list_columns, list_reading
+from tracker.workflows.list_columns import FIELDS, HEADER_SEARCH_ROWS, Header
+from tracker.workflows.list_reading import MAX_BYTES, Sheet  # noqa: F401 — MAX_BYTES is part of this module's contract
 
 MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024
+# Rows besides the data a list may have (title, notes, totals) before its size alone refuses it.
+MAX_OTHER_ROWS = 200
 MAX_LISTED_ERRORS = 20  # more than this on one screen helps nobody; the total is still given
 TITLE_MAX_LENGTH = 200  # as media.register, so a row read here is never refused there
+PREVIEW_ROWS = 5  # data rows shown under the columns in the mapping step
 
-TEXT_EXTENSIONS = (".csv", ".txt")
-WORKBOOK_EXTENSIONS = (".xlsx",)
+# Why a row was not imported, for the preview and the API: (Japanese, English).
+SKIP_REASONS = {
+    "title": ("見出しより上（表題・注記）", "above the header (title or note)"),
+    "blank": ("空行", "blank"),
+    "header": ("見出しの繰返し", "header repeated"),
+    "totals": ("合計・小計の行", "totals or subtotal row"),
+    "note": ("注記", "note"),
+}
 
 
 @dataclass(frozen=True)
 class ListRow:
-    line: int  # row number as a person sees it: header = 1, first data row = 2
+    line: int  # row number as a person sees it in Excel (or the CSV's line)
     title: str
     kind: str  # one of tracker.models.MEDIUM_KINDS
     quantity: int
@@ -57,79 +64,387 @@ class ListRow:
     city_reference: str
 
 
-def parse(filename: str, content: bytes) -> list[ListRow]:
-    """Every row of the handover list ``content`` (named ``filename``), or InvalidInput."""
-    extension = os.path.splitext(filename.strip().lower())[1]
-    if extension not in TEXT_EXTENSIONS + WORKBOOK_EXTENSIONS:
-        raise InvalidInput(
-            f"ファイル「{filename}」の形式には対応していません。CSV（.csv）、テキスト（.txt）、Excel ブック（.xlsx）のいずれかで保存してください",
-            f"file {filename!r} is not a supported type; save the list as CSV (.csv), text (.txt) or an Excel workbook (.xlsx)",
-            filename=filename,
+@dataclass(frozen=True)
+class Skipped:
+    """Rows ``first_line``–``last_line`` not imported, and why (a key of SKIP_REASONS)."""
+
+    first_line: int
+    last_line: int
+    reason: str
+    text: str = ""  # the first row's first words, so a person recognises it
+
+    @property
+    def lines(self) -> str:
+        return str(self.first_line) if self.first_line == self.last_line else f"{self.first_line}–{self.last_line}"
+
+    def as_dict(self) -> dict:
+        name_ja, name_en = SKIP_REASONS[self.reason]
+        return {"first_line": self.first_line, "last_line": self.last_line, "reason": self.reason,
+                "reason_ja": name_ja, "reason_en": name_en, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ListTable:
+    """What a list holds: the rows to import, and where they came from."""
+
+    read_as: str
+    sheet: str  # the worksheet's name; "" for CSV
+    header_line: int
+    columns: tuple[tuple[int, str, str], ...]  # (column number, header text, field) of each column read
+    rows: tuple[ListRow, ...]
+    skipped: tuple[Skipped, ...]
+
+
+class NeedsSheet(InvalidInput):
+    """Several sheets of the workbook hold a list: the person says which (``sheet=``)."""
+
+
+class NeedsMapping(InvalidInput):
+    """No row names every required field (or a name is ambiguous): the person says which column
+    is which (``mapping=``). ``details`` carry the guessed header, its columns and a preview."""
+
+
+def parse(filename: str, content: bytes, mapping: dict | None = None, sheet: str | None = None) -> ListTable:
+    """The handover list ``content`` (named ``filename``), or InvalidInput.
+
+    ``mapping``: {header text: field or "ignore"}, for names the synonyms do not know.
+    ``sheet``: the worksheet to read, when several hold a list.
+    """
+    mapping = list_columns.parse_mapping(mapping)
+    with list_reading.open_list(filename, content) as opened:
+        chosen, header = _find_table(filename, opened.sheets, mapping, sheet)
+        return _read_table(filename, chosen, header)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the mapping step shows: the sheet's first rows, and its columns with a guess each."""
+
+    sheets: tuple[str, ...]
+    sheet: str
+    head: tuple[tuple[int, tuple[str, ...]], ...]  # the first rows as read, for choosing the header
+    header_line: int
+    columns: tuple[tuple[int, str, str], ...]  # (column number, header text, guessed field or IGNORE)
+    preview: tuple[tuple[int, tuple[str, ...]], ...]  # the first rows below the header
+
+
+def layout(filename: str, content: bytes, mapping: dict | None = None, sheet: str | None = None,
+           header_line: int | None = None) -> Layout:
+    """The layout of ``sheet`` (or of the sheet the list most likely is on), with the header on
+    ``header_line`` (or where it most likely is), for the mapping step."""
+    mapping = list_columns.parse_mapping(mapping)
+    with list_reading.open_list(filename, content) as opened:
+        sheets = _named(filename, opened.sheets, sheet)
+        guesses = [(candidate, header) for candidate in sheets if (header := _best_header(candidate, mapping)) is not None]
+        chosen, header = max(guesses, key=lambda pair: len(pair[1].columns)) if guesses else (sheets[0], None)
+        head = chosen.head(HEADER_SEARCH_ROWS)
+        width = max((index + 1 for _line, cells in head for index, cell in enumerate(cells) if cell.strip()), default=0)
+        if header_line is not None:
+            header = next((list_columns.read_header(line, cells, mapping) for line, cells in head if line == header_line), header)
+        if header is None:
+            raise _no_table(filename, opened.sheets)
+        return Layout(
+            sheets=tuple(candidate.name for candidate in opened.sheets),
+            sheet=chosen.name,
+            head=tuple((line, tuple(_short(cell) for cell in (cells + [""] * width)[:width])) for line, cells in head),
+            header_line=header.line,
+            columns=_guessed_columns(header),
+            preview=tuple((line, tuple(_short(cell) for cell in (cells + [""] * width)[:width])) for line, cells in _below(chosen, header)),
         )
-    # Checked before decoding or unzipping, so an oversized upload costs nothing.
-    if len(content) > MAX_BYTES:
-        raise InvalidInput(
-            f"ファイルが大きすぎます（{len(content):,}バイト。上限は{MAX_BYTES:,}バイト = {MAX_BYTES // (1024 * 1024)}MB です）。リストを分けて取り込んでください",
-            f"the file is too large ({len(content):,} bytes; the limit is {MAX_BYTES:,} bytes = {MAX_BYTES // (1024 * 1024)} MB); split the list",
-            size=len(content),
-            limit=MAX_BYTES,
+
+
+# --- Finding the table --------------------------------------------------------------------------
+
+def _find_table(filename: str, sheets: list[Sheet], mapping: dict[str, str], wanted: str | None) -> tuple[Sheet, Header]:
+    candidates = _named(filename, sheets, wanted)
+    found = [(candidate, header) for candidate in candidates
+             if (header := list_columns.find_header(candidate.head(HEADER_SEARCH_ROWS), mapping)) is not None]
+    if len(found) > 1:
+        names_ja = "、".join(f"「{candidate.name}」（{header.line}行目が見出し）" for candidate, header in found)
+        names_en = ", ".join(f"{candidate.name!r} (header on line {header.line})" for candidate, header in found)
+        raise NeedsSheet(
+            f"「{filename}」には引渡しリストらしい表が複数のシートにあります: {names_ja}。取り込むシートを選んでください",
+            f"{filename!r} has a list on more than one sheet: {names_en}; choose the sheet to import",
+            sheets=[{"name": candidate.name, "header_line": header.line} for candidate, header in found],
         )
-    if extension in WORKBOOK_EXTENSIONS:
-        rows, read_as = _workbook_rows(filename, content), "Excel (.xlsx)"
-    else:
-        text, read_as = _decode(content)
-        rows = _text_rows(text)
-    columns = _read_header(rows, read_as)
-    return _read_data(rows, columns)
+    if found:
+        chosen, header = found[0]
+        if header.conflicts:
+            raise _needs_mapping(filename, chosen, header, " ".join(c.message_ja + "。" for c in header.conflicts),
+                                 "; ".join(c.message_en for c in header.conflicts) + ".")
+        return chosen, header
+    guesses = [(candidate, header) for candidate in candidates if (header := _guess(candidate, mapping)) is not None]
+    if not guesses:
+        raise _no_table(filename, candidates)
+    chosen, header = max(guesses, key=lambda pair: len(pair[1].columns))  # the first of the best
+    missing = header.missing
+    found_names = [cell.strip() for cell in header.cells if cell.strip()]
+    missing_ja = "、".join(f"{FIELDS[field][0]}（{FIELDS[field][1]}）" for field in missing)
+    missing_en = ", ".join(f"{FIELDS[field][1]} ({FIELDS[field][0]})" for field in missing)
+    raise _needs_mapping(
+        filename, chosen, header,
+        f"必須の列がありません: {missing_ja}。{_where_ja(chosen, header.line)}を見出し行として {chosen.read_as} で読みました。"
+        f"見つかった列: {'、'.join(found_names) or 'なし'}。",
+        f"required columns missing: {missing_en}. Line {header.line}{_sheet_en(chosen)} was read as the header ({chosen.read_as}); "
+        f"columns found: {', '.join(found_names) or 'none'}.",
+        missing=missing, found=found_names,
+    )
 
 
-# --- Column names -------------------------------------------------------------------------------
+def _named(filename: str, sheets: list[Sheet], wanted: str | None) -> list[Sheet]:
+    if not wanted:
+        return sheets
+    named = [candidate for candidate in sheets if candidate.name == wanted]
+    if not named:
+        names = [candidate.name for candidate in sheets]
+        raise InvalidInput(
+            f"「{filename}」にシート「{wanted}」はありません（シート: {'、'.join(f'「{n}」' for n in names) or 'なし'}）",
+            f"{filename!r} has no sheet {wanted!r} (sheets: {', '.join(repr(n) for n in names) or 'none'})",
+            sheet=wanted, sheets=names,
+        )
+    return named
 
-# Japanese and English names for each field, compared after _header_key (NFKC, lower-case).
-HEADER_ALIASES = {
-    "title": ("名称", "文書名", "データ名", "title", "name"),
-    "kind": ("種類", "媒体の種類", "媒体種類", "媒体", "kind", "type", "medium"),
-    "quantity": ("数量", "quantity", "qty"),
-    "record_count": ("件数", "記録件数", "records", "record_count", "record count"),
-    "pi_items": ("個人情報項目", "個人情報の項目", "pi_items", "items", "personal information items"),
-    "serial_number": ("製造番号", "シリアル番号", "シリアル", "serial", "serial_number", "serial number", "serial no."),
-    "encrypted": ("暗号化", "暗号化の有無", "encrypted"),
-    "encryption": ("暗号化方式", "暗号化の方式", "encryption", "encryption method"),
-    "seal_number": ("封印番号", "seal", "seal_number", "seal number"),
-    "city_reference": ("管理番号", "市管理番号", "市の管理番号", "reference", "city_reference", "city reference"),
-}
-REQUIRED_FIELDS = ("title", "kind")
-FIELD_NAMES = {  # for messages: (Japanese, English)
-    "title": ("名称", "title"),
-    "kind": ("種類", "kind"),
-    "quantity": ("数量", "quantity"),
-    "record_count": ("件数", "record count"),
-    "pi_items": ("個人情報項目", "personal information items"),
-    "serial_number": ("製造番号", "serial number"),
-    "encrypted": ("暗号化", "encrypted"),
-    "encryption": ("暗号化方式", "encryption method"),
-    "seal_number": ("封印番号", "seal number"),
-    "city_reference": ("管理番号", "city reference"),
-}
 
+def _best_header(sheet: Sheet, mapping: dict[str, str]) -> Header | None:
+    head = sheet.head(HEADER_SEARCH_ROWS)
+    return list_columns.find_header(head, mapping) or list_columns.guess_header(head, mapping)
+
+
+def _guess(sheet: Sheet, mapping: dict[str, str]) -> Header | None:
+    return list_columns.guess_header(sheet.head(HEADER_SEARCH_ROWS), mapping)
+
+
+def _needs_mapping(filename: str, sheet: Sheet, header: Header, why_ja: str, why_en: str, **details) -> NeedsMapping:
+    return NeedsMapping(
+        why_ja + "どの列が何かを「列の対応」で選んでください（API では mapping に「列名: 項目」を指定）",
+        why_en + " Say which column is which in the column mapping (API: mapping of column name to field)",
+        sheet=sheet.name, header_line=header.line,
+        columns=[{"column": number, "name": name, "guess": guess} for number, name, guess in _guessed_columns(header)],
+        preview=[{"line": line, "cells": [_short(cell) for cell in cells]} for line, cells in _below(sheet, header)],
+        **details,
+    )
+
+
+def _no_table(filename: str, sheets: list[Sheet]) -> InvalidInput:
+    if all(_is_blank(cells) for sheet in sheets for _line, cells in sheet.head(HEADER_SEARCH_ROWS)):
+        return InvalidInput(f"「{filename}」は空です（見出し行もデータもありません）",
+                            f"{filename!r} is empty (no header row, no data)", sheets=[sheet.name for sheet in sheets])
+    where_ja = "、".join(f"シート「{sheet.name}」" for sheet in sheets if sheet.name) or "ファイル"
+    where_en = ", ".join(f"sheet {sheet.name!r}" for sheet in sheets if sheet.name) or "the file"
+    return InvalidInput(
+        f"「{filename}」に引渡しリストの表が見つかりません（{where_ja}の先頭{HEADER_SEARCH_ROWS}行に、列名が2つ以上並んだ行がありません）。"
+        "市から届いたリストのファイルか確かめてください。表が別の場所にある場合は、表を先頭のシートの上の方にコピーして保存してください",
+        f"{filename!r} holds no table a handover list could be ({where_en}: no row among the first {HEADER_SEARCH_ROWS} has two "
+        "or more column names). Check that this is the city's list; if the table is elsewhere, copy it to the top of a sheet",
+        sheets=[sheet.name for sheet in sheets],
+    )
+
+
+def _guessed_columns(header: Header) -> tuple[tuple[int, str, str], ...]:
+    by_index = {index: field for field, index in header.columns.items()}
+    return tuple((index + 1, cell.strip(), by_index.get(index, list_columns.IGNORE))
+                 for index, cell in enumerate(header.cells) if cell.strip())
+
+
+def _below(sheet: Sheet, header: Header) -> list[tuple[int, list[str]]]:
+    rows = [(line, cells) for line, cells in sheet.head(header.line + HEADER_SEARCH_ROWS)
+            if line > header.line and not _is_blank(cells)]
+    width = len(header.cells)
+    return [(line, (cells + [""] * width)[:width]) for line, cells in rows[:PREVIEW_ROWS]]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sheet_ja(sheet: Sheet) -> str:
+    return f"シート「{sheet.name}」" if sheet.name else "ファイル"
+
+
+def _where_ja(sheet: Sheet, line: int) -> str:
+    return f"シート「{sheet.name}」の{line}行目" if sheet.name else f"{line}行目"
+
+
+def _sheet_en(sheet: Sheet) -> str:
+    return f" of sheet {sheet.name!r}" if sheet.name else ""
+
+
+# --- Reading the table --------------------------------------------------------------------------
+
+def _read_table(filename: str, sheet: Sheet, header: Header) -> ListTable:
+    filled = sheet.filled_rows()
+    if filled > MAX_ROWS + MAX_OTHER_ROWS:
+        raise InvalidInput(
+            f"{_sheet_ja(sheet)}には値のある行が{filled:,}行あります。1回に取り込めるのは{MAX_ROWS:,}行までです。"
+            "リストを分けて取り込んでください",
+            f"{'sheet ' + repr(sheet.name) if sheet.name else 'the file'} has {filled:,} filled rows; one import takes at most "
+            f"{MAX_ROWS:,} data rows; split the list",
+            limit=MAX_ROWS, filled_rows=filled, sheet=sheet.name,
+        )
+    reader = _TableReader(sheet, header)
+    for line, cells in sheet.rows(fill_after=header.line):
+        reader.read(line, cells)
+    return reader.finish(filename)
+
+
+_NOTE_MARKS = ("※", "注", "*", "備考", "参考", "(注)", "注意")
+_GRAND_TOTALS = {"合計", "総計", "総合計", "累計", "total", "totals", "grand total", "sum"}
+_SUBTOTALS = {"計", "小計", "中計", "subtotal", "sub total", "sub-total"}
+
+
+def _total_word(text: str) -> str | None:
+    """"grand" for 合計 and its kin, "sub" for 小計 and 計, else None."""
+    key = unicodedata.normalize("NFKC", text).strip().lower()
+    if len(key) > 20:
+        return None
+    key = re.sub(r"[(\[].*$", "", key)  # 合計（5件）
+    key = re.sub(r"[\s:：]", "", key) if not key.isascii() else re.sub(r"\s+", " ", key).strip(" :")
+    if key in _GRAND_TOTALS:
+        return "grand"
+    return "sub" if key in _SUBTOTALS else None
+
+
+class _TableReader:
+    """Rows below the header, one at a time: data rows read and checked, the rest classified."""
+
+    def __init__(self, sheet: Sheet, header: Header):
+        self.sheet, self.header = sheet, header
+        self.rows: list[ListRow] = []
+        self.errors: list[tuple[int, str, str]] = []  # (line, Japanese, English)
+        self.skipped: list[Skipped] = []
+        self.blank_run: list[int] = []  # blank rows not yet known to be inside the table
+        # After a totals row, rows that are not a medium are taken as notes below the table,
+        # unless a medium follows them (then they were bad rows inside it).
+        self.after_totals: tuple[int, str, str] | None = None  # (line, "grand" or "sub", the word) of the last totals row
+        self.held: list[tuple[int, list[tuple[int, str, str]], Skipped]] = []
+        self.first_seen: dict[str, dict[str, int]] = {"serial_number": {}, "city_reference": {}}
+        self.data_rows = 0
+
+    def read(self, line: int, cells: list[str]) -> None:
+        if line < self.header.line:
+            self._skip(line, "blank" if _is_blank(cells) else "title", cells)
+            return
+        if line == self.header.line:
+            return
+        if _is_blank(cells):
+            self.blank_run.append(line)
+            return
+        for blank in self.blank_run:
+            self._skip(blank, "blank", [])
+        self.blank_run = []
+        totals = next(((word, cell.strip()) for cell in cells if (word := _total_word(cell))), None)
+        if totals and not self._names_a_medium(cells):
+            self._skip(line, "totals", cells)
+            self.after_totals = (line, *totals)
+            return
+        if self._repeats_header(cells):
+            self._skip(line, "header", cells)
+            return
+        if _is_note(cells):
+            self._skip(line, "note", cells)
+            return
+        self._data_row(line, cells)
+
+    def _data_row(self, line: int, cells: list[str]) -> None:
+        self.data_rows += 1
+        if self.data_rows > MAX_ROWS:
+            # Stop here: reading on would only measure by how much the list is too long.
+            raise InvalidInput(
+                f"データ行が上限の{MAX_ROWS:,}行を超えています（少なくとも{self.data_rows:,}行あり、{line}行目が{self.data_rows:,}行目の"
+                "データです）。リストを分けて取り込んでください",
+                f"the list has more than {MAX_ROWS:,} data rows, the limit (at least {self.data_rows:,} found; "
+                f"line {line} is data row {self.data_rows:,}); split the list",
+                limit=MAX_ROWS, found_at_least=self.data_rows, line=line,
+            )
+        row, errors = _read_row(line, cells, self.header.columns)
+        errors += self._uncached_formulas(line)
+        if self.after_totals is not None and (row is None or errors):
+            self.data_rows -= 1
+            self.held.append((line, errors, Skipped(line, line, "note", _first_text(cells))))
+            return
+        if self.after_totals is not None and self.after_totals[1] == "grand":
+            total_line, _grand, word = self.after_totals
+            errors.append((line, f"{total_line}行目の「{word}」の行より後にありますが、媒体の行に見えます。"
+                                 "合計の行より上に移すか、リストでなければ削除してください",
+                           f"comes after the totals row on line {total_line} yet describes a medium; move it above the "
+                           "totals or delete it if it is not on the list"))
+        for held_line, held_errors, _skipped in self.held:  # a medium follows: they were inside the table
+            self.data_rows += 1
+            self.errors.extend(held_errors or [(held_line, "媒体の行として読めません", "cannot be read as a medium")])
+        self.held = []
+        self.errors.extend(errors)
+        # Checked on the raw cells, so a duplicate is reported even on a row with other errors.
+        self.errors.extend(_duplicates(line, cells, self.header.columns, self.first_seen))
+        if row is not None and not errors:
+            self.rows.append(row)
+
+    def _uncached_formulas(self, line: int) -> list[tuple[int, str, str]]:
+        errors = []
+        for field, index in self.header.columns.items():
+            formula = self.sheet.uncached_formula(line, index + 1)
+            if formula is not None:
+                cell = list_reading.cell_name(line, index + 1)
+                errors.append((line,
+                               f"セル {cell}（{FIELDS[field][0]}）は数式 {_short(formula, 40)} ですが、計算結果が保存されていません。"
+                               "Excel で開いて保存し直してください",
+                               f"cell {cell} ({FIELDS[field][1]}) holds the formula {_short(formula, 40)} saved without its value; "
+                               "open the file in Excel and save it again"))
+        return errors
+
+    def _names_a_medium(self, cells: list[str]) -> bool:
+        """A row whose title is 「合計所得金額一覧」 is a medium, not a totals row."""
+        title = _cell(cells, self.header.columns, "title")
+        return bool(title) and _total_word(title) is None
+
+    def _repeats_header(self, cells: list[str]) -> bool:
+        return all(_cell(cells, self.header.columns, field) == self.header.cells[index].strip()
+                   for field, index in self.header.columns.items())
+
+    def _skip(self, line: int, reason: str, cells: list[str]) -> None:
+        last = self.skipped[-1] if self.skipped else None
+        if last and last.reason == reason and last.last_line == line - 1 and reason == "blank":
+            self.skipped[-1] = Skipped(last.first_line, line, reason, last.text)
+        else:
+            self.skipped.append(Skipped(line, line, reason, _first_text(cells)))
+
+    def finish(self, filename: str) -> ListTable:
+        # Blank rows after the last row of the table are not rows of it: not reported.
+        for _line, _errors, skipped in self.held:
+            self.skipped.append(skipped)
+        if self.errors:
+            raise _listed(self.errors)
+        if not self.rows:
+            raise InvalidInput(
+                f"見出し行（{_where_ja(self.sheet, self.header.line)}）だけで、データの行がありません",
+                f"the list has a header row (line {self.header.line}{_sheet_en(self.sheet)}) but no data rows",
+                line=self.header.line, sheet=self.sheet.name,
+            )
+        columns = tuple(sorted((index + 1, self.header.cells[index].strip(), field) for field, index in self.header.columns.items()))
+        return ListTable(self.sheet.read_as, self.sheet.name, self.header.line, columns, tuple(self.rows),
+                         tuple(sorted(self.skipped, key=lambda skipped: skipped.first_line)))
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
+def _is_note(cells: list[str]) -> bool:
+    """One cell of text that starts like a note: 「※暗号化キーは別送します」."""
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    return len(filled) == 1 and unicodedata.normalize("NFKC", filled[0]).startswith(_NOTE_MARKS)
+
+
+def _first_text(cells: list[str]) -> str:
+    return _short(next((cell for cell in cells if cell.strip()), ""), 40)
+
+
+# --- Values -------------------------------------------------------------------------------------
 
 def _normalise(text: str) -> str:
     """Full-width letters and digits to ASCII, half-width katakana to full-width, lower case."""
     return unicodedata.normalize("NFKC", text).strip().lower()
 
-
-def _header_key(text: str) -> str:
-    key = _normalise(text)
-    # City templates mark required columns (※名称, 名称*) and add units (数量（枚）); neither
-    # changes what the column holds.
-    key = re.sub(r"\s*\([^)]*\)$", "", key)
-    return key.strip("※* ")
-
-
-HEADER_FIELDS = {_header_key(alias): field for field, aliases in HEADER_ALIASES.items() for alias in aliases}
-
-
-# --- Values -------------------------------------------------------------------------------------
 
 def _kind_words() -> dict[str, str]:
     words = {kind: kind for kind in MEDIUM_KINDS}
@@ -161,192 +476,6 @@ NO_WORDS = {"", "無", "無し", "なし", "×", "✕", "-", "no", "n", "false",
 PI_ITEM_SEPARATORS = re.compile(r"[、,，/／・･\n]")
 
 
-# --- Reading rows -------------------------------------------------------------------------------
-
-def _decode(content: bytes) -> tuple[str, str]:
-    """The text and the name of the encoding it was read as; UTF-8 first, then cp932."""
-    # UTF-8 first: Shift_JIS text is almost never valid UTF-8, while UTF-8 text often "decodes"
-    # as cp932 into mojibake.
-    bom = content.startswith(codecs.BOM_UTF8)
-    skip = len(codecs.BOM_UTF8) if bom else 0
-    try:
-        return content[skip:].decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as error:
-        utf8_at = error.start + skip
-    cp932_at = None
-    if not bom:  # a BOM says the file is UTF-8; reading it as Shift_JIS would only give garbage
-        try:
-            return content.decode("cp932"), "Shift_JIS (cp932)"
-        except UnicodeDecodeError as error:
-            cp932_at = error.start
-
-    def where_ja(offset: int) -> str:
-        return f"{_line_of(content, offset)}行目付近（{offset + 1}バイト目、0x{content[offset]:02X}）"
-
-    def where_en(offset: int) -> str:
-        return f"line {_line_of(content, offset)}, byte {offset + 1}: 0x{content[offset]:02X}"
-
-    if cp932_at is None:
-        message_ja = f"先頭に UTF-8 の印（BOM）がありますが、{where_ja(utf8_at)}に UTF-8 として読めないバイトがあります"
-        message_en = f"the file starts with a UTF-8 byte order mark but has a byte that is not UTF-8 ({where_en(utf8_at)})"
-    else:
-        message_ja = (
-            "文字コードを判別できません。UTF-8 としては" + where_ja(utf8_at)
-            + "、Shift_JIS としては" + where_ja(cp932_at) + "に読めないバイトがあります"
-        )
-        message_en = (
-            "cannot tell the character encoding: the file is neither UTF-8 (bad byte at " + where_en(utf8_at)
-            + ") nor Shift_JIS/cp932 (bad byte at " + where_en(cp932_at) + ")"
-        )
-    raise InvalidInput(
-        message_ja + "。Excel で「CSV UTF-8（コンマ区切り）」形式で保存し直してください",
-        message_en + "; save it again from Excel as \"CSV UTF-8 (Comma delimited)\"",
-        line=_line_of(content, cp932_at if cp932_at is not None else utf8_at),
-        utf8_byte=utf8_at + 1,
-        cp932_byte=None if cp932_at is None else cp932_at + 1,
-    )
-
-
-def _line_of(content: bytes, offset: int) -> int:
-    return content.count(b"\n", 0, offset) + 1
-
-
-def _text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) for each row of CSV or tab-separated text."""
-    # Excel's "Text (Tab delimited)" gives .txt files with tabs; judge by the first line.
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 0
-    try:
-        for line, cells in enumerate(reader, start=1):
-            yield line, cells
-    except csv.Error as error:
-        raise InvalidInput(
-            f"{line + 1}行目を CSV として読めません（{error}）",
-            f"line {line + 1} cannot be read as CSV ({error})",
-            lines=[line + 1],
-        ) from error
-
-
-def _workbook_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) for each row of the workbook's first sheet, cells as text."""
-    # openpyxl reports a damaged or foreign file as any of zipfile, XML, KeyError, ValueError...
-    # errors; for a person they all mean the same thing, so all are caught here and only here.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:
-        raise _not_a_workbook(filename, error) from error
-    try:
-        sheet = workbook.worksheets[0]
-        # Some programs write wrong sheet dimensions, which would cut rows off in read-only mode.
-        sheet.reset_dimensions()
-        # min_row=1: openpyxl then fills skipped rows, so enumerate gives Excel's row numbers.
-        for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield line, [_cell_text(value) for value in values]
-    except Exception as error:
-        raise _not_a_workbook(filename, error) from error
-    finally:
-        workbook.close()
-
-
-def _not_a_workbook(filename: str, error: Exception) -> InvalidInput:
-    return InvalidInput(
-        f"「{filename}」を Excel ブック（.xlsx）として開けません。ファイルが壊れているか、別の形式です。"
-        "パスワードで保護されたブックは保護を解除して保存し直してください",
-        f"{filename!r} cannot be opened as an Excel workbook (.xlsx): it is damaged or another format. "
-        "Remove any password protection and save it again",
-        filename=filename,
-        reason=type(error).__name__,
-    )
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    # Excel stores every number as a float; 3.0 typed as 3 should read back as "3".
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _is_blank(cells: list[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
-
-
-# --- Header and data ----------------------------------------------------------------------------
-
-def _read_header(rows: Iterator[tuple[int, list[str]]], read_as: str) -> dict[str, int]:
-    """Field -> column index, from the first non-blank row; refuses missing or doubled columns."""
-    for line, cells in rows:
-        if not _is_blank(cells):
-            break
-    else:
-        raise InvalidInput("ファイルが空です（見出し行もデータもありません）", "the file is empty (no header row, no data)")
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        field = HEADER_FIELDS.get(_header_key(cell))
-        if field is None:
-            continue  # other columns (備考, 担当課...) are the city's business, not ours
-        if field in columns:
-            name_ja, name_en = FIELD_NAMES[field]
-            first = cells[columns[field]].strip()
-            raise InvalidInput(
-                f"{line}行目（見出し行）の列「{first}」と「{cell.strip()}」はどちらも{name_ja}の列です。どちらか一方にしてください",
-                f"line {line} (header): columns {first!r} and {cell.strip()!r} both mean {name_en}; keep only one",
-                line=line,
-            )
-        columns[field] = index
-    missing = [field for field in REQUIRED_FIELDS if field not in columns]
-    if missing:
-        found = [cell.strip() for cell in cells if cell.strip()]
-        missing_ja = "、".join(f"{FIELD_NAMES[field][0]}（{FIELD_NAMES[field][1]}）" for field in missing)
-        missing_en = ", ".join(f"{FIELD_NAMES[field][1]} ({FIELD_NAMES[field][0]})" for field in missing)
-        raise InvalidInput(
-            f"必須の列がありません: {missing_ja}。{line}行目を見出し行として {read_as} で読みました。"
-            f"見つかった列: {'、'.join(found) or 'なし'}",
-            f"required columns missing: {missing_en}. Line {line} was read as the header ({read_as}); "
-            f"columns found: {', '.join(found) or 'none'}",
-            line=line,
-            missing=missing,
-            found=found,
-        )
-    return columns
-
-
-def _read_data(rows: Iterator[tuple[int, list[str]]], columns: dict[str, int]) -> list[ListRow]:
-    parsed: list[ListRow] = []
-    errors: list[tuple[int, str, str]] = []  # (line, Japanese, English)
-    first_seen: dict[str, dict[str, int]] = {"serial_number": {}, "city_reference": {}}
-    data_rows = 0
-    for line, cells in rows:
-        if _is_blank(cells):
-            continue
-        data_rows += 1
-        if data_rows > MAX_ROWS:
-            # Stop here: reading on would only measure by how much the list is too long.
-            raise InvalidInput(
-                f"データ行が上限の{MAX_ROWS:,}行を超えています（少なくとも{data_rows:,}行あり、{line}行目が{data_rows:,}行目の"
-                "データです）。リストを分けて取り込んでください",
-                f"the list has more than {MAX_ROWS:,} data rows, the limit (at least {data_rows:,} found; "
-                f"line {line} is data row {data_rows:,}); split the list",
-                limit=MAX_ROWS,
-                found_at_least=data_rows,
-                line=line,
-            )
-        row, row_errors = _read_row(line, cells, columns)
-        errors.extend(row_errors)
-        # Checked on the raw cells, so a duplicate is reported even on a row with other errors.
-        errors.extend(_duplicates(line, cells, columns, first_seen))
-        if row is not None:
-            parsed.append(row)
-    if errors:
-        raise _listed(errors)
-    if not parsed:
-        raise InvalidInput("見出し行だけで、データの行がありません", "the list has a header row but no data rows")
-    return parsed
-
-
 def _cell(cells: list[str], columns: dict[str, int], field: str) -> str:
     index = columns.get(field)
     if index is None or index >= len(cells):
@@ -366,7 +495,7 @@ def _read_row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[Lis
         if not text:
             return default
         try:
-            return inputs.parse_count(unicodedata.normalize("NFKC", text), *FIELD_NAMES[field], minimum=minimum)
+            return inputs.parse_count(unicodedata.normalize("NFKC", text), *FIELDS[field], minimum=minimum)
         except InvalidInput as error:
             refuse(error.message_ja, error.message_en)
             return default
@@ -429,7 +558,7 @@ def _duplicates(line: int, cells: list[str], columns: dict[str, int], first_seen
             continue
         key = _normalise(text)
         if key in seen:
-            name_ja, name_en = FIELD_NAMES[field]
+            name_ja, name_en = FIELDS[field]
             errors.append((
                 line,
                 f"{name_ja}「{text}」が{seen[key]}行目と重複しています",
