@@ -32,7 +32,7 @@ from tracker.workflows import inputs, list_columns, list_reading
 from tracker.workflows.list_columns import FIELDS, HEADER_SEARCH_ROWS, Header
 from tracker.workflows.list_reading import MAX_BYTES, Sheet  # noqa: F401 — MAX_BYTES is part of this module's contract
 
-MAX_ROWS = 5000
+MAX_ROWS = list_reading.MAX_DATA_ROWS
 # Rows besides the data a list may have (title, notes, totals) before its size alone refuses it.
 MAX_OTHER_ROWS = 200
 MAX_LISTED_ERRORS = 20  # more than this on one screen helps nobody; the total is still given

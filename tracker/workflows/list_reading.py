@@ -32,17 +32,21 @@ from dataclasses import dataclass, field
 
 import olefile
 import openpyxl
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import fromstring, iterparse
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from tracker.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
-# What the parts of an .xlsx may expand to, together. A 5,000-row list is 2–8 MB of XML.
-MAX_UNCOMPRESSED_BYTES = 48 * 1024 * 1024
+# What the parts of an .xlsx may expand to, together. A 5,000-row list of 10 columns is 2–4 MB
+# of XML; parsing costs about a second per MB on a small server.
+MAX_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
 # Shared strings: a 5,000-row list of 10 columns has at most 50,000 different texts.
 MAX_SHARED_STRINGS = 100_000
+# Rows of a sheet (with cells in them, even empty formatted ones), counted before parsing.
+MAX_DATA_ROWS = 5_000  # the data rows one import takes (handover_list.MAX_ROWS)
+MAX_SHEET_ROWS = MAX_DATA_ROWS + 200
 # Columns read: far more than any list has. Cells further right are not read.
 MAX_COLUMNS = 100
 # The last filled row may be at most this far down a sheet (the old .xls limit), so that gaps of
@@ -288,30 +292,64 @@ def _check_archive(filename: str, archive: zipfile.ZipFile) -> None:
                        f"{total / 1024 / 1024:,.0f} MB when expanded (limit {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB)",
                        "uncompressed_bytes", total)
     shared = [member for member in members if member.filename.lower().endswith("sharedstrings.xml")]
-    count = sum(_count_shared_strings(archive, member) for member in shared)
+    count = sum(_count_tags(archive, member, _SHARED_STRING) for member in shared)
     if count > MAX_SHARED_STRINGS:
-        raise _too_big(filename, f"文字列が{count:,}個以上（上限{MAX_SHARED_STRINGS:,}個）",
-                       f"at least {count:,} distinct texts (limit {MAX_SHARED_STRINGS:,})", "shared_strings", count)
+        raise _too_big(filename, f"文字列が{count:,}個（上限{MAX_SHARED_STRINGS:,}個）",
+                       f"{count:,} distinct texts (limit {MAX_SHARED_STRINGS:,})", "shared_strings", count)
+    _check_sheet_sizes(filename, archive)
 
 
-# <si>, <si …> or a prefixed <x:si>; never longer than TAG_WINDOW bytes.
+# <si>, <si …> or a prefixed <x:si>; a <row …> that is not empty (<row …/>).
 _SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?si[\s>/]")
-_TAG_WINDOW = 32
+_ROW_WITH_CELLS = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row(?:\s[^>]{0,400}?)?(?<!/)>")
+_TAG_WINDOW = 512
 
 
-def _count_shared_strings(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
-    """How many <si> entries the shared-strings part holds, counted while streaming (and stopped
-    past the limit) without building the table."""
+def _count_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo, pattern: re.Pattern) -> int:
+    """How many times ``pattern`` occurs in the part, counted while streaming the bytes, without
+    parsing the XML: a regular expression over at most MAX_UNCOMPRESSED_BYTES, fast enough to run
+    before anything else."""
     count, tail = 0, b""
     with archive.open(member) as part:
         while chunk := part.read(1 << 20):
             window = tail + chunk
             # A tag wholly inside the kept tail was counted with the previous chunk.
-            count += sum(1 for found in _SHARED_STRING.finditer(window) if found.end() > len(tail))
+            count += sum(1 for found in pattern.finditer(window) if found.end() > len(tail))
             tail = window[-_TAG_WINDOW:]
-            if count > MAX_SHARED_STRINGS:
-                break
     return count
+
+
+def _check_sheet_sizes(filename: str, archive: zipfile.ZipFile) -> None:
+    """No sheet may have more rows than a list can: refused here, before any XML is parsed."""
+    names = _sheet_names(archive)
+    for member in archive.infolist():
+        if member.filename in names:
+            rows = _count_tags(archive, member, _ROW_WITH_CELLS)
+            if rows > MAX_SHEET_ROWS:
+                sheet = names[member.filename]
+                raise InvalidInput(
+                    f"「{filename}」のシート「{sheet}」には{rows:,}行あります。引渡しリストとして取り込めるのは、1シート"
+                    f"{MAX_SHEET_ROWS:,}行（データ{MAX_DATA_ROWS:,}行）までです。リストを分けるか、リストの表だけを新しいブックにコピーして保存してください",
+                    f"{filename!r}: sheet {sheet!r} has {rows:,} rows; a workbook imported as a handover list may have at most "
+                    f"{MAX_SHEET_ROWS:,} rows per sheet ({MAX_DATA_ROWS:,} data rows); split the list, or copy it alone into a new workbook",
+                    sheet=sheet, rows=rows, limit=MAX_SHEET_ROWS,
+                )
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{part path: sheet name} from the workbook's own index (xl/workbook.xml and its rels)."""
+    relations = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        workbook = fromstring(archive.read("xl/workbook.xml"))
+        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}  # not a workbook openpyxl could open either: it will say so
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return {targets[sheet.get(relations)]: sheet.get("name", "")
+            for sheet in workbook.iter() if sheet.tag.rsplit("}", 1)[-1] == "sheet" and sheet.get(relations) in targets}
 
 
 def _too_big(filename: str, what_ja: str, what_en: str, measure: str, found: int) -> InvalidInput:
