@@ -44,6 +44,11 @@ class Settings:
         return self.data_dir / "attachments"
 
     @property
+    def staging_dir(self) -> Path:
+        """Uploaded handover lists waiting for the person to confirm the preview, by SHA-256."""
+        return self.data_dir / "staging"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 

@@ -178,7 +178,8 @@ class _Story:
                                        storage_plan="本社 2階 保管室の施錠キャビネット・耐火金庫に保管",
                                        disposition_plan="業務完了後、返還の引渡しにより市へ返還")
         with timeutil.clock_at(self.day(1, 10, 5)):
-            listed = [medium.id for medium in handovers.import_list(yamada, handover.number, SAMPLE_LIST.name, content)]
+            listed = [medium.id for medium in handovers.import_list(yamada, handover.number, SAMPLE_LIST.name, content,
+                                                                          settings=self.settings)]
         with timeutil.clock_at(self.day(1, 10, 10)):
             labelling.record_print(sato, listed, "a4-24")
         step = min(timedelta(seconds=40), timedelta(minutes=40) / len(listed))

@@ -254,7 +254,8 @@ class Handover(BaseModel):
     storage_plan = peewee.CharField(default="")  # 保管予定場所
     disposition_plan = peewee.CharField(default="")  # 返還・廃棄の予定
     list_name = peewee.CharField(default="")  # the imported handover list's file name
-    list_sha256 = peewee.CharField(default="")
+    list_sha256 = peewee.CharField(default="")  # of the file as uploaded (kept as an attachment)
+    list_sheet = peewee.CharField(default="")  # the worksheet the list was read from; "" for CSV
     created_by = peewee.CharField()
     created_at = peewee.CharField()
     signed_by = peewee.CharField(null=True)  # contractor side
@@ -265,7 +266,7 @@ class Handover(BaseModel):
     ledger_fields = (
         "contract", "direction", "status", "handover_at", "place", "means", "city_official",
         "storage_plan", "disposition_plan", "list_name", "list_sha256", "created_by", "created_at",
-        "signed_by", "signed_at", "confirmed_by", "confirmed_at",
+        "signed_by", "signed_at", "confirmed_by", "confirmed_at", "list_sheet",
     )
 
 
@@ -285,6 +286,22 @@ class HandoverItem(BaseModel):
     @property
     def listed(self) -> bool:
         return self.line is not None
+
+
+class ListColumnMapping(BaseModel):
+    """What a column name in a contract's handover lists means, as a person mapped it once when a
+    list was imported (the synonyms in ``workflows/list_columns.py`` did not know it): the next
+    list of the same layout imports in one step. In the ledger because it decides how the city's
+    list becomes media: an inspector can see who said 「品目」 is the title, and when."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/<column name as compared>"
+    contract = peewee.ForeignKeyField(Contract, backref="list_columns")
+    name = peewee.CharField()  # the column name as compared (list_columns.header_key: NFKC, lower case)
+    field = peewee.CharField()  # a list field (title, kind, …) or "ignore"
+    saved_by = peewee.CharField()
+    saved_at = peewee.CharField()
+
+    ledger_fields = ("contract", "name", "field", "saved_by", "saved_at")
 
 
 TRANSFER_STATUSES = ("preparing", "departed", "arrived")
@@ -621,7 +638,7 @@ class Document(BaseModel):
 
 PROJECTED_MODELS = (
     User, ProvisionProfile, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
-    Handover, HandoverItem, Transfer, TransferItem, CopyRequest,
+    Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}

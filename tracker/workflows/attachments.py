@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from tracker import ledger
+from tracker.errors import InvalidInput
 from tracker.models import Attachment
 from tracker.timeutil import now_iso
 
@@ -33,3 +37,53 @@ def store(attachments_dir: Path, content: bytes, media_type: str, original_name:
 
 def read(attachments_dir: Path, sha256: str) -> bytes:
     return ledger.attachment_path(attachments_dir, sha256).read_bytes()
+
+
+# ---- staged uploads ----------------------------------------------------------------------------
+# A file shown in a preview waits here, under its hash, until the person confirms: what is then
+# registered is exactly the file they saw, never a second upload that might differ. Staged files
+# are outside the ledger; those never confirmed are removed after STAGED_FOR.
+
+STAGED_FOR = timedelta(days=1)
+
+
+def stage(staging_dir: Path, content: bytes) -> str:
+    """Keep ``content`` until confirmed; returns its SHA-256, the name to ask for it by."""
+    _prune(staging_dir)
+    sha256 = hashlib.sha256(content).hexdigest()
+    path = staging_dir / sha256
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{sha256}.{os.getpid()}.part")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+    return sha256
+
+
+def staged(staging_dir: Path, sha256: str) -> bytes:
+    """The staged file, checked against its hash; InvalidInput when it is gone or was changed."""
+    path = staging_dir / sha256
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256) or not path.is_file():
+        raise InvalidInput("プレビューしたファイルが見つかりません（時間が経ったため削除されました）。もう一度ファイルを選んでください",
+                           "the previewed file is no longer kept (it expired); choose the file again")
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise InvalidInput("プレビューしたファイルが保管中に変わっています。もう一度ファイルを選んでください",
+                           "the previewed file changed while it was kept; choose the file again")
+    return content
+
+
+def unstage(staging_dir: Path, sha256: str) -> None:
+    if re.fullmatch(r"[0-9a-f]{64}", sha256):
+        (staging_dir / sha256).unlink(missing_ok=True)
+
+
+def _prune(staging_dir: Path) -> None:
+    if not staging_dir.is_dir():
+        return
+    oldest = time.time() - STAGED_FOR.total_seconds()
+    for path in staging_dir.iterdir():
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except OSError:
+            pass  # removed by another worker meanwhile

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from tracker import db, ledger
 from tracker.errors import AlreadyExists, InvalidInput, WrongState
-from tracker.models import HELD_STATUSES, Handover, HandoverItem, Medium, User
+from tracker.models import ELECTRONIC_KINDS, HELD_STATUSES, MEDIUM_KINDS, Handover, HandoverItem, ListColumnMapping, Medium, User
 from tracker.timeutil import now_iso
 from tracker.documents import receipts
-from tracker.workflows import access, handover_list, inputs, media, papers
+from tracker.workflows import access, attachments, handover_list, inputs, list_columns, list_reading, media, papers
 
 DIRECTIONS = {"receive": ("受領", "receiving"), "return": ("返還", "return")}
 RECEIPT_KINDS = {"receive": "handover_receipt", "return": "return_receipt"}
@@ -61,21 +61,32 @@ def start(
     return Handover.get_by_id(number)
 
 
-def import_list(actor: User, number: str, filename: str, content: bytes) -> list[Medium]:
-    """Register every line of the city's handover list as an expected medium, all or nothing."""
+def import_list(actor: User, number: str, filename: str, content: bytes, *, mapping: dict | None = None,
+                sheet: str | None = None, settings=None) -> list[Medium]:
+    """Register every line of the city's handover list as an expected medium, all or nothing.
+
+    ``mapping`` ({column name: field or "ignore"}) names columns the synonyms do not know; it is
+    remembered for the contract, so the next list of the same layout needs none. ``sheet``
+    chooses the worksheet when several hold a list. With ``settings``, the file as uploaded is
+    kept as an attachment (its SHA-256 is recorded either way).
+    """
     handover = get_handover(number)
     access.require_custody(actor, handover.contract)
     _require_no_list_yet(handover)
-    rows = handover_list.parse(filename, content)
-    _refuse_known_serials(handover.contract_id, rows)
-    new_rows = [_medium_row(handover.contract_id, row) for row in rows]
+    given = list_columns.parse_mapping(mapping)
+    table, new_rows = _prepare_list(handover, filename, content, given, sheet)
+    rows = table.rows
+    stored, attachment_changes = (attachments.store(settings.attachments_dir, content, _list_media_type(filename), filename)
+                                  if settings is not None else (hashlib.sha256(content).hexdigest(), {}))
     with db.writing():
         handover = get_handover(number)
         _require_no_list_yet(handover)
         medium_ids = media.next_medium_ids(handover.contract_id, len(rows))
         ledger.append(
             "handover.list_imported", actor.login, contract=handover.contract_id,
-            data={"number": number, "list_name": filename, "lines": len(rows)},
+            data={"number": number, "list_name": filename, "lines": len(rows), "sheet": table.sheet,
+                  "header_line": table.header_line, "mapping": given,
+                  "skipped": [[entry.first_line, entry.last_line, entry.reason] for entry in table.skipped]},
             changes={
                 "medium": dict(zip(medium_ids, new_rows)),
                 "handover_item": {
@@ -83,10 +94,95 @@ def import_list(actor: User, number: str, filename: str, content: bytes) -> list
                                                   "reference": row.city_reference}
                     for medium_id, row in zip(medium_ids, rows)
                 },
-                "handover": {number: {"list_name": filename[:200], "list_sha256": hashlib.sha256(content).hexdigest()}},
+                "handover": {number: {"list_name": filename[:200], "list_sha256": stored, "list_sheet": table.sheet[:200]}},
+                **_remembered_changes(actor, handover.contract_id, given),
+                **attachment_changes,
             },
         )
     return list(Medium.select().where(Medium.id.in_(medium_ids)).order_by(Medium.id))
+
+
+@dataclass(frozen=True)
+class ListPreview:
+    """What importing a list would register, before anything is written."""
+
+    filename: str
+    sha256: str
+    size: int
+    table: handover_list.ListTable
+
+    @property
+    def kinds(self) -> list[tuple[str, int, int, int]]:
+        """(kind, media, quantity, records) per kind, in the app's order of kinds."""
+        found = []
+        for kind in MEDIUM_KINDS:
+            rows = [row for row in self.table.rows if row.kind == kind]
+            if rows:
+                found.append((kind, len(rows), sum(row.quantity for row in rows), sum(row.record_count for row in rows)))
+        return found
+
+    @property
+    def records(self) -> int:
+        return sum(row.record_count for row in self.table.rows)
+
+    @property
+    def encrypted(self) -> int:
+        return sum(1 for row in self.table.rows if row.encrypted)
+
+    @property
+    def electronic_unencrypted(self) -> int:
+        """Electronic media listed as not encrypted: they may not be transported (Art. 6(1))."""
+        return sum(1 for row in self.table.rows if row.kind in ELECTRONIC_KINDS and not row.encrypted)
+
+    def as_dict(self) -> dict:
+        table = self.table
+        return {
+            "filename": self.filename, "sha256": self.sha256, "size": self.size, "read_as": table.read_as,
+            "sheet": table.sheet, "header_line": table.header_line,
+            "columns": [{"column": column, "name": name, "field": field} for column, name, field in table.columns],
+            "media": len(table.rows), "records": self.records, "encrypted": self.encrypted,
+            "not_encrypted": len(table.rows) - self.encrypted, "electronic_not_encrypted": self.electronic_unencrypted,
+            "kinds": [{"kind": kind, "media": count, "quantity": quantity, "records": records}
+                      for kind, count, quantity, records in self.kinds],
+            "rows": [{"line": row.line, "title": row.title, "kind": row.kind, "quantity": row.quantity,
+                      "record_count": row.record_count, "encrypted": row.encrypted} for row in table.rows],
+            "skipped": [entry.as_dict() for entry in table.skipped],
+        }
+
+
+def preview_list(actor: User, number: str, filename: str, content: bytes, *, mapping: dict | None = None,
+                 sheet: str | None = None) -> ListPreview:
+    """What ``import_list`` would register, checked the same way, with nothing written."""
+    handover = get_handover(number)
+    access.require_custody(actor, handover.contract)
+    _require_no_list_yet(handover)
+    table, _new_rows = _prepare_list(handover, filename, content, list_columns.parse_mapping(mapping), sheet)
+    return ListPreview(filename, hashlib.sha256(content).hexdigest(), len(content), table)
+
+
+def list_layout(actor: User, number: str, filename: str, content: bytes, *, mapping: dict | None = None,
+                sheet: str | None = None, header_line: int | None = None) -> handover_list.Layout:
+    """The list's first rows and columns, for the person to say which column is which."""
+    handover = get_handover(number)
+    access.require_custody(actor, handover.contract)
+    return handover_list.layout(filename, content, {**remembered_mapping(handover.contract_id), **list_columns.parse_mapping(mapping)},
+                                sheet, header_line)
+
+
+def stage_list(actor: User, number: str, content: bytes, staging_dir) -> str:
+    """Keep an uploaded list until the person confirms its preview; returns its SHA-256.
+    Who may import is checked before the file is kept or read."""
+    handover = get_handover(number)
+    access.require_custody(actor, handover.contract)
+    _require_no_list_yet(handover)
+    list_reading.require_size(content)
+    return attachments.stage(staging_dir, content)
+
+
+def remembered_mapping(contract_code: str) -> dict[str, str]:
+    """The column names this contract's lists use that a person mapped once: {name: field}."""
+    return {row.key.split("/", 1)[1]: row.field
+            for row in ListColumnMapping.select().where(ListColumnMapping.contract == contract_code)}
 
 
 def add_unlisted(actor: User, number: str, kind: str, title: str, **details) -> Medium:
@@ -320,6 +416,29 @@ def _medium_row(contract_code: str, row: handover_list.ListRow) -> dict:
         )
     except InvalidInput as error:
         raise InvalidInput(f"{row.line}行目: {error.message_ja}", f"line {row.line}: {error.message_en}", lines=[row.line]) from error
+
+
+def _prepare_list(handover: Handover, filename: str, content: bytes, given: dict[str, str], sheet: str | None):
+    """The list read with the contract's remembered mapping and ``given`` (which wins), and each
+    row's new medium, checked: what the preview shows is exactly what the import registers."""
+    table = handover_list.parse(filename, content, {**remembered_mapping(handover.contract_id), **given}, sheet)
+    _refuse_known_serials(handover.contract_id, table.rows)
+    return table, [_medium_row(handover.contract_id, row) for row in table.rows]
+
+
+def _remembered_changes(actor: User, contract_code: str, given: dict[str, str]) -> dict:
+    if not given:
+        return {}
+    now = now_iso()
+    return {"list_column_mapping": {f"{contract_code}/{name}": {"contract": contract_code, "name": name, "field": field,
+                                                                "saved_by": actor.login, "saved_at": now}
+                                    for name, field in given.items()}}
+
+
+def _list_media_type(filename: str) -> str:
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
 
 
 def _refuse_known_serials(contract_code: str, rows) -> None:

@@ -120,12 +120,7 @@ class ListFile:
 def open_list(filename: str, content: bytes) -> ListFile:
     """The file's sheets, or InvalidInput saying what the file is and what to do."""
     extension = _extension(filename)
-    if len(content) > MAX_BYTES:  # before decoding or unzipping, so an oversized upload costs nothing
-        raise InvalidInput(
-            f"ファイルが大きすぎます（{len(content):,}バイト。上限は{MAX_BYTES:,}バイト = {MAX_BYTES // (1024 * 1024)}MB です）。リストを分けて取り込んでください",
-            f"the file is too large ({len(content):,} bytes; the limit is {MAX_BYTES:,} bytes = {MAX_BYTES // (1024 * 1024)} MB); split the list",
-            size=len(content), limit=MAX_BYTES,
-        )
+    require_size(content)  # before decoding or unzipping, so an oversized upload costs nothing
     # What the bytes are decides how they are read; the name only decides what is welcome.
     if content.startswith(OLE_MAGIC):
         raise _ole_file(filename, content)
@@ -141,6 +136,15 @@ def open_list(filename: str, content: bytes) -> ListFile:
         return _open_workbook(filename, content)
     text, read_as = _decode(content)
     return ListFile([Sheet("", read_as, _source=_text_rows(text))])
+
+
+def require_size(content: bytes) -> None:
+    if len(content) > MAX_BYTES:
+        raise InvalidInput(
+            f"ファイルが大きすぎます（{len(content):,}バイト。上限は{MAX_BYTES:,}バイト = {MAX_BYTES // (1024 * 1024)}MB です）。リストを分けて取り込んでください",
+            f"the file is too large ({len(content):,} bytes; the limit is {MAX_BYTES:,} bytes = {MAX_BYTES // (1024 * 1024)} MB); split the list",
+            size=len(content), limit=MAX_BYTES,
+        )
 
 
 def _extension(filename: str) -> str:
