@@ -6,6 +6,7 @@ ledger verifies."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import subprocess
@@ -54,6 +55,8 @@ def test_full_custody_cycle_over_http(app, cast, settings, tmp_path):
     page = f"/handovers/{number}"
     response = post(worker, f"{page}/import", {"list": (io.BytesIO(LIST_CSV), "引渡しリスト.csv")},
                     content_type="multipart/form-data", follow_redirects=True)
+    assert "まだ何も登録していません" in response.get_data(as_text=True)  # the preview comes first
+    response = post(worker, f"{page}/list-preview/confirm", {"sha256": hashlib.sha256(LIST_CSV).hexdigest()}, follow_redirects=True)
     assert "4件の媒体を登録しました" in response.get_data(as_text=True)
     listed = [m.id for m in Medium.select().order_by(Medium.id)]
     assert len(listed) == 4

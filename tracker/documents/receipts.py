@@ -147,7 +147,13 @@ def _differences(paper: Paper, handover: Handover, items: list[HandoverItem]) ->
     if not handover.list_name and not any(item.listed for item in items):
         paper.paragraph("受渡し一覧はありません。読み取った媒体が受渡しの対象です。 / No list: the media scanned are what was handed over.")
         return
-    paper.fields([("受渡し一覧 / list", handover.list_name or "—"), ("SHA-256", handover.list_sha256 or "—")])
+    listed_lines = [item.line for item in items if item.listed]
+    paper.fields([
+        ("受渡し一覧 / list", handover.list_name or "—"),
+        *([("シート / sheet", handover.list_sheet)] if handover.list_sheet else []),
+        ("一覧の行 / rows", _line_ranges(listed_lines) or "—"),
+        ("SHA-256", handover.list_sha256 or "—"),
+    ])
     missing = [("未受領", item) for item in items if item.listed and not item.scanned_at]
     extra = [("一覧外", item) for item in items if item.scanned_at and not item.listed]
     if not missing and not extra:
@@ -159,6 +165,17 @@ def _differences(paper: Paper, handover: Handover, items: list[HandoverItem]) ->
         for label, item in missing + extra
     ]
     paper.table(["区分", "一覧行", "媒体ID", "名称", "種類"], rows, [20, 16, 34, 80, 30])
+
+
+def _line_ranges(lines: list[int]) -> str:
+    """The rows of the list the media came from, as a reader finds them in Excel: 5–8、10."""
+    ranges: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if ranges and line == ranges[-1][1] + 1:
+            ranges[-1][1] = line
+        else:
+            ranges.append([line, line])
+    return "、".join(str(first) if first == last else f"{first}–{last}" for first, last in ranges)
 
 
 def _addressee(handover: Handover) -> str:

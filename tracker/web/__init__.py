@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, pages, profiles, register_pages
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, list_import, pages, profiles, register_pages
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(custody.blueprint)
+    app.register_blueprint(list_import.blueprint)
     app.register_blueprint(register_pages.blueprint)
     app.register_blueprint(checks.blueprint)
     app.register_blueprint(destruction.blueprint)

@@ -8,6 +8,8 @@ answers with the record as JSON; refusals are the API's bilingual 4xx errors.
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, g, jsonify, request
 
 from tracker import register
@@ -46,10 +48,26 @@ def get_handover(number):
 @blueprint.route("/handovers/<number>/list", methods=["POST"])
 @token_required
 def import_list(number):
+    """``mapping`` (JSON {column name: field or "ignore"}) and ``sheet`` as multipart fields or
+    query parameters; ``preview=true`` answers what would be registered and writes nothing."""
     filename, content = _upload("list")
-    registered = handovers.import_list(g.user, number, filename, content)
+    options = {"mapping": _list_mapping(), "sheet": request.values.get("sheet") or None}
+    if request.values.get("preview") in ("true", "1"):
+        return jsonify(handovers.preview_list(g.user, number, filename, content, **options).as_dict())
+    registered = handovers.import_list(g.user, number, filename, content, settings=_settings(), **options)
     return jsonify({"handover": handovers.get_handover(number).number,
                     "media": [scans.medium_summary(medium) for medium in registered]}), 201
+
+
+def _list_mapping():
+    text = request.values.get("mapping")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise InvalidInput("mapping は JSON（{\"列名\": \"項目\"}）で送ってください",
+                           'send mapping as JSON ({"column name": "field"})', field="mapping") from error
 
 
 @blueprint.route("/handovers/<number>/scans", methods=["POST"])

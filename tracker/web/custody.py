@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from tracker.errors import DomainError, InvalidInput
+from tracker.errors import DomainError
 from tracker.models import Contract, Handover, Location, Transfer
 from tracker.web import forms
 from tracker.web.i18n import both, message, translate
@@ -50,20 +50,6 @@ def handover_page(number):
         may_act=access.allows(access.require_custody, g.user, handover.contract), receipt=papers.latest(handovers.RECEIPT_KINDS[handover.direction], handover.number),
         answers=_take_answers(),
     )
-
-
-@blueprint.route("/handovers/<number>/import", methods=["POST"])
-def import_list(number):
-    upload = request.files.get("list")
-    return _then_handover(number, lambda: _imported(number, upload), ("", ""))
-
-
-def _imported(number, upload):
-    if upload is None or not upload.filename:
-        raise InvalidInput("引渡しリストのファイルを選んでください", "choose the handover list file")
-    registered = handovers.import_list(g.user, number, upload.filename, upload.read())
-    flash(translate(f"{len(registered)}件の媒体を登録しました。ラベルを印刷して貼ってください",
-                    f"{len(registered)} media registered; print and attach their labels"), "ok")
 
 
 @blueprint.route("/handovers/<number>/items", methods=["POST"])

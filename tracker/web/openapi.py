@@ -107,8 +107,10 @@ def _handover_paths() -> dict:
         "/api/v1/handovers/{number}": {"get": _op("引渡しと照合結果", "A handover with its reconciliation", {**_ok(handover), **_errors(401, 403, 404)}, number)},
         "/api/v1/handovers/{number}/list": {"post": _op(
             "引渡しリストの取込み（CSV / Excel）", "Import the city's handover list (CSV or Excel), all or nothing",
-            {**_ok(_object(handover=STRING, media={"type": "array", "items": _ref("Medium")}), "201"), **_errors(400, 401, 403, 404, 409)},
-            [*number, *_query("filename")],
+            {**_ok(_object(handover=STRING, media={"type": "array", "items": _ref("Medium")}), "201"),
+             **_ok({"type": "object", "description": "preview=true: what would be registered; nothing is written"}),
+             **_errors(400, 401, 403, 404, 409)},
+            [*number, *_query("filename", "sheet", "mapping", "preview")],
             {"required": True, "description": "multipart field `list`, or the file as the body with ?filename=",
              "content": {"multipart/form-data": {"schema": _object(["list"], list={"type": "string", "format": "binary"})},
                          "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},

@@ -26,6 +26,7 @@ from tracker.errors import InvalidInput
 HEADER_SEARCH_ROWS = 30
 REQUIRED_FIELDS = ("title", "kind")
 MAX_NAME_LENGTH = 100
+MAX_MAPPED_COLUMNS = 100  # as list_reading.MAX_COLUMNS: columns further right are not read
 IGNORE = "ignore"  # in a mapping: a column that is none of the fields (備考, No. …)
 
 FIELDS = {  # field → (Japanese, English), in the order the mapping step offers them
@@ -132,6 +133,12 @@ def parse_mapping(mapping) -> dict[str, str]:
         raise InvalidInput("列の対応（mapping）が多すぎます（200列まで）", "the mapping names too many columns (at most 200)",
                            field="mapping")
     return checked
+
+
+def changed_names(chosen: dict[str, str], base: dict[str, str]) -> dict[str, str]:
+    """The entries of ``chosen`` that say something ``base`` and the synonyms do not already say:
+    what a person changed in the mapping step, and so what is worth remembering."""
+    return {name: field for name, field in chosen.items() if field != (field_of(name, base) or IGNORE)}
 
 
 def field_of(cell: str, mapping: dict[str, str]) -> str | None:
