@@ -295,9 +295,9 @@ _SUBTOTALS = {"計", "小計", "中計", "subtotal", "sub total", "sub-total"}
 
 def _total_word(text: str) -> str | None:
     """"grand" for 合計 and its kin, "sub" for 小計 and 計, else None."""
-    key = unicodedata.normalize("NFKC", text).strip().lower()
-    if len(key) > 20:
+    if len(text) > 20 or not text.strip():
         return None
+    key = unicodedata.normalize("NFKC", text).strip().lower()
     key = re.sub(r"[(\[].*$", "", key)  # 合計（5件）
     key = re.sub(r"[\s:：]", "", key) if not key.isascii() else re.sub(r"\s+", " ", key).strip(" :")
     if key in _GRAND_TOTALS:
@@ -333,8 +333,9 @@ class _TableReader:
         for blank in self.blank_run:
             self._skip(blank, "blank", [])
         self.blank_run = []
-        totals = next(((word, cell.strip()) for cell in cells if (word := _total_word(cell))), None)
-        if totals and not self._names_a_medium(cells):
+        totals = None if self._names_a_medium(cells) else \
+            next(((word, cell.strip()) for cell in cells if (word := _total_word(cell))), None)
+        if totals:
             self._skip(line, "totals", cells)
             self.after_totals = (line, *totals)
             return

@@ -29,10 +29,11 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 import olefile
 import openpyxl
-from defusedxml.ElementTree import fromstring, iterparse
+from defusedxml.ElementTree import fromstring
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from tracker.errors import InvalidInput
@@ -447,41 +448,84 @@ class _SheetScan:
 
 def _scan_sheet(filename: str, archive: zipfile.ZipFile, worksheet) -> _SheetScan:
     """One streaming pass over the sheet's XML: its extent, merged ranges and uncached formulas."""
-    scan = _SheetScan()
-    row, column, row_filled, sheet_data = 0, 0, False, None
+    scanner = _SheetScanner(filename, worksheet.title)
     # The part's path inside the zip, as openpyxl's read-only worksheet knows it.
     with archive.open(worksheet._worksheet_path) as part:
-        for event, element in iterparse(part, events=("start", "end")):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if event == "start":
-                if tag == "row":  # rows and cells without r= follow the one before, as in openpyxl
-                    number = element.get("r", "")
-                    row, column, row_filled = int(number) if number.isdigit() else row + 1, 0, False
-                elif tag == "sheetData":
-                    sheet_data = element
-                continue
-            if tag == "c":
-                column = _column_of(element.get("r", "")) or column + 1
-                value, formula = _child(element, "v"), _child(element, "f")
-                # A formula that gives an empty text is saved as t="str" with an empty <v>.
-                has_value = (value is not None and (bool(value.text) or element.get("t") == "str")) \
-                    or _child(element, "is") is not None
-                if (has_value or formula is not None) and column <= MAX_COLUMNS:
-                    row_filled = True
-                    scan.last_column = max(scan.last_column, column)
-                    if formula is not None and not has_value:
-                        scan.uncached[(row, column)] = "=" + (formula.text or "…")
-            elif tag == "row":
-                if row_filled:
-                    scan.filled_rows += 1
-                    scan.last_row = row
-                    if row > MAX_SHEET_ROW:
-                        raise _far_below(filename, worksheet.title, row)
-                if sheet_data is not None:
-                    sheet_data.clear()  # rows already read are not kept
-            elif tag == "mergeCell":
-                _add_merge(scan, element.get("ref", ""))
-    return scan
+        scanner.parse(part)
+    return scanner.scan
+
+
+class _SheetScanner:
+    """Expat callbacks, no element tree: this pass costs a fraction of openpyxl's own. Like
+    defusedxml, it refuses any DTD, so no entity can expand."""
+
+    def __init__(self, filename: str, sheet: str):
+        self.filename, self.sheet = filename, sheet
+        self.scan = _SheetScan()
+        self.row = self.column = 0
+        self.row_filled = False
+        self.cell_type = ""
+        self.has_value = self.in_value = self.in_formula = False
+        self.formula: list[str] | None = None
+        self.value_text = False
+
+    def parse(self, part) -> None:
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.StartDoctypeDeclHandler = self._doctype
+        parser.EntityDeclHandler = self._doctype
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        while chunk := part.read(1 << 16):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
+    def _doctype(self, *_args) -> None:
+        raise ValueError("a DTD in a worksheet")  # reported as a damaged workbook
+
+    def _start(self, name: str, attributes: dict) -> None:
+        tag = name.rsplit(" ", 1)[-1]
+        if tag == "c":
+            self.column = _column_of(attributes.get("r", "")) or self.column + 1
+            self.cell_type = attributes.get("t", "")
+            self.has_value, self.formula = False, None
+        elif tag == "v":
+            self.in_value = True
+            self.has_value = self.has_value or self.cell_type == "str"  # a formula's empty text is a value
+        elif tag == "f":
+            self.in_formula, self.formula = True, []
+        elif tag == "is":
+            self.has_value = True
+        elif tag == "row":  # rows and cells without r= follow the one before, as in openpyxl
+            number = attributes.get("r", "")
+            self.row = int(number) if number.isdigit() else self.row + 1
+            self.column, self.row_filled = 0, False
+        elif tag == "mergeCell":
+            _add_merge(self.scan, attributes.get("ref", ""))
+
+    def _text(self, text: str) -> None:
+        if self.in_value and text:
+            self.has_value = True
+        elif self.in_formula and len(self.formula) < 100:
+            self.formula.append(text)
+
+    def _end(self, name: str) -> None:
+        tag = name.rsplit(" ", 1)[-1]
+        if tag == "v":
+            self.in_value = False
+        elif tag == "f":
+            self.in_formula = False
+        elif tag == "c":
+            if (self.has_value or self.formula is not None) and self.column <= MAX_COLUMNS:
+                self.row_filled = True
+                self.scan.last_column = max(self.scan.last_column, self.column)
+                if self.formula is not None and not self.has_value:
+                    self.scan.uncached[(self.row, self.column)] = "=" + ("".join(self.formula) or "…")
+        elif tag == "row" and self.row_filled:
+            self.scan.filled_rows += 1
+            self.scan.last_row = self.row
+            if self.row > MAX_SHEET_ROW:
+                raise _far_below(self.filename, self.sheet, self.row)
 
 
 def _far_below(filename: str, sheet: str, row: int) -> InvalidInput:
@@ -492,13 +536,6 @@ def _far_below(filename: str, sheet: str, row: int) -> InvalidInput:
         "delete values far below the list and save again",
         sheet=sheet, line=row,
     )
-
-
-def _child(element, name: str):
-    for child in element:
-        if child.tag.rsplit("}", 1)[-1] == name:
-            return child
-    return None
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
