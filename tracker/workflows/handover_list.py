@@ -360,7 +360,7 @@ class _TableReader:
             )
         row, errors = _read_row(line, cells, self.header.columns)
         errors += self._uncached_formulas(line)
-        if self.after_totals is not None and (row is None or errors):
+        if self.after_totals is not None and row is None:  # not a medium: perhaps a note below the table
             self.data_rows -= 1
             self.held.append((line, errors, Skipped(line, line, "note", _first_text(cells))))
             return
