@@ -8,8 +8,12 @@ import threading
 
 import pytest
 
+from datetime import datetime, timezone
+
 from tracker import db, ledger
-from tracker.models import Event, EventMedium, Medium
+from tracker.errors import WrongState
+from tracker.models import Event, EventMedium, Medium, canonical_json
+from tracker.timeutil import clock_at
 from tracker.workflows import labelling, media
 
 
@@ -79,11 +83,13 @@ def test_a_row_inserted_behind_the_ledgers_back_is_caught(cast):
 
 
 def test_a_refused_action_writes_nothing(cast):
+    medium = register_usb(cast)
     before = ledger.head()
-    with pytest.raises(Exception):
-        media.take_out(cast.worker, register_usb(cast).id, cast.cabinet.code, "作業")  # a cabinet is no work place
-    after_register = ledger.head()
-    assert after_register[0] == before[0] + 1  # only the registration
+    with pytest.raises(WrongState) as refused:
+        media.take_out(cast.worker, medium.id, cast.cabinet.code, "作業")  # a cabinet is no work place
+    assert refused.value.message_en == "施錠キャビネットA is not a registered work place (Art. 9)"
+    assert ledger.head() == before
+    assert Medium.get_by_id(medium.id).status == "received"
 
 
 def test_a_failure_inside_the_transaction_rolls_back_event_and_state(cast):
@@ -161,3 +167,76 @@ def test_a_data_folder_from_an_older_version_gains_the_new_columns(cast, setting
     reopened = Medium.get_by_id(medium.id)
     assert reopened.is_backup is False and reopened.last_checked_at is None
     assert ledger.verify().ok
+
+
+# ---- the hash format, pinned ---------------------------------------------------------------------
+# Every issued paper prints a head hash and every city office keeps those papers: a change to what
+# is hashed or to the canonical JSON would make every old paper unverifiable. These literals make
+# such a change fail here first; change them only together with a migration of the chain.
+
+PINNED_PREV_HASH = "ab" * 32
+PINNED_BODY = (
+    '{"actor":"sato","at":"2026-04-01T01:02:03.456789Z","changes":{"medium":{"KG26-00042-Q":'
+    '{"custodian":null,"encrypted":true,"location":"LOC-00001-W","status":"stored"}}},"contract":"KG26",'
+    '"data":{"count":2,"location":"LOC-00001-W","note":"施錠キャビネットA"},"kind":"medium.stored",'
+    '"media":["KG26-00001-7","KG26-00042-Q"],"seq":7}'
+)
+PINNED_HASH = "6fd577f06209e190f6523bfb606209b0eee1f53f3af4c26f4f8ddb198b1930de"
+
+
+def test_the_event_hash_format_is_pinned():
+    """sha256(prev_hash + canonical JSON of seq, at, actor, kind, contract, media, data, changes):
+    keys sorted, no spaces, non-ASCII kept as UTF-8, null and true as JSON spells them."""
+    import hashlib
+
+    event = Event(
+        seq=7, at="2026-04-01T01:02:03.456789Z", actor="sato", kind="medium.stored", contract="KG26",
+        data=canonical_json({"note": "施錠キャビネットA", "location": "LOC-00001-W", "count": 2}),
+        changes=canonical_json({"medium": {"KG26-00042-Q": {"status": "stored", "location": "LOC-00001-W", "encrypted": True, "custodian": None}}}),
+        prev_hash=PINNED_PREV_HASH,
+    )
+    assert hashlib.sha256((PINNED_PREV_HASH + PINNED_BODY).encode("utf-8")).hexdigest() == PINNED_HASH
+    assert ledger.event_hash(event, ["KG26-00001-7", "KG26-00042-Q"]) == PINNED_HASH
+    # Each hashed field counts: changing any one of them changes the hash.
+    for name, value in (("seq", 8), ("at", "2026-04-01T01:02:03.456780Z"), ("actor", "yamada"), ("kind", "medium.taken_out"),
+                        ("contract", "KG27"), ("data", "{}"), ("changes", "{}"), ("prev_hash", "cd" * 32)):
+        changed = Event(**{**event.__data__, name: value})
+        assert ledger.event_hash(changed, ["KG26-00001-7", "KG26-00042-Q"]) != PINNED_HASH, name
+    assert ledger.event_hash(event, ["KG26-00042-Q"]) != PINNED_HASH
+    assert ledger.event_hash(event, ["KG26-00042-Q", "KG26-00001-7"]) != PINNED_HASH  # callers sort
+
+
+def test_the_first_appended_event_has_a_pinned_hash(database):
+    """``append`` itself: the first event of a new ledger, at a fixed time, chained to GENESIS,
+    naming a medium it does not change."""
+    with clock_at(datetime(2026, 4, 1, 1, 2, 3, 456789, tzinfo=timezone.utc)):
+        event = ledger.append(
+            "user.created", None, data={"login": "sato"}, media=["KG26-00042-Q"],
+            changes={"user": {"sato": {"name": "佐藤 花子", "role": "contractor", "organisation": "", "title": "", "active": True}}},
+        )
+    assert (event.seq, event.at, event.prev_hash) == (1, "2026-04-01T01:02:03.456789Z", ledger.GENESIS)
+    assert event.hash == "03e0a0b5df10115661832edbb100c3ef40a3a4ffdce62ba4c9661a0ce219a2e1"
+    assert [link.medium for link in EventMedium.select().where(EventMedium.event == 1)] == ["KG26-00042-Q"]
+    assert ledger.head() == (1, event.hash)
+    assert ledger.verify().ok
+
+
+def test_append_refuses_an_unknown_table_and_writes_nothing(cast):
+    before = ledger.head()
+    with pytest.raises(ValueError) as refused:
+        ledger.append("medium.stored", "sato", changes={"event": {"1": {"hash": "0" * 64}}, "medium": {}})
+    assert str(refused.value) == "not a projected table: ['event']"
+    assert ledger.head() == before
+
+
+def test_append_refuses_fields_outside_the_ledger_and_writes_nothing(cast):
+    medium = register_usb(cast)
+    before = ledger.head()
+    with pytest.raises(ValueError) as refused:
+        ledger.append("medium.stored", "sato", changes={"medium": {medium.id: {"status": "stored", "password_hash": "x", "id": "y"}}})
+    assert str(refused.value) == "medium: not ledger fields: ['id', 'password_hash']"
+    with pytest.raises(ValueError) as refused:
+        ledger.append("user.changed", None, changes={"user": {"sato": {"password_hash": "x"}}})
+    assert str(refused.value) == "user: not ledger fields: ['password_hash']"
+    assert ledger.head() == before
+    assert Medium.get_by_id(medium.id).status == "received"
