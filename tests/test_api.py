@@ -109,4 +109,25 @@ def test_openapi_describes_every_api_route(app, client):
 
 def test_verify_endpoint(client, cast, worker_token):
     body = client.get("/api/v1/verify", headers=bearer(worker_token)).get_json()
-    assert body["ok"] is True and body["events"] == ledger.head()[0]
+    assert body == {"ok": True, "events": ledger.head()[0], "head": ledger.head()[1], "problems": []}
+
+
+def test_verify_endpoint_on_a_tampered_ledger_names_each_problem(client, cast, worker_token, database):
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
+    media.store(cast.worker, medium.id, cast.cabinet.code)
+    stored = ledger.timeline(medium.id)[-1]
+    from tracker.models import Event
+
+    Event.update(data='{"location":"LOC-09999-X"}').where(Event.seq == stored.seq).execute()
+    Medium.update(status="destroyed").where(Medium.id == medium.id).execute()
+    response = client.get("/api/v1/verify", headers=bearer(worker_token))
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "ok": False, "events": stored.seq, "head": stored.hash,
+        "problems": [
+            {"event": stored.seq, "message_ja": "イベント「medium.stored」の内容がハッシュと一致しません（改ざんの疑い）",
+             "message_en": "event 'medium.stored' does not match its hash (altered)"},
+            {"event": stored.seq, "message_ja": f"medium {medium.id} の status が台帳の記録と一致しません（直接編集の疑い）",
+             "message_en": f"medium {medium.id}: status differ from the ledger (edited directly)"},
+        ],
+    }

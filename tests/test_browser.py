@@ -10,24 +10,41 @@ Debian's chromedriver, against the real app served by waitress on 127.0.0.1.
 No tool downloads anything: selenium is given /usr/bin/chromedriver and /usr/bin/chromium, and
 selenium-manager is made to fail if anything calls it. ``scripts/test`` installs both packages.
 SQLite only: these tests exercise the browser, not the database (they never run twice).
+
+Without chromium or selenium a developer's run skips this module; where the environment variable
+``CI`` is set (``.ci/run`` sets it) the module fails instead, so CI is never green with no
+JavaScript tested. ``MEDIATRAIL_TEST_CHROMIUM`` / ``MEDIATRAIL_TEST_CHROMEDRIVER`` point at other
+binaries (tests/test_suite_gates.py uses them to check this gate).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = Path(os.environ.get("MEDIATRAIL_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("MEDIATRAIL_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
+
+
+def _missing(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where a skipped browser suite would hide bugs."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"CI is set, and {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("browser tests need Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
-                "scripts/test installs them with apt", allow_module_level=True)
-pytest.importorskip("selenium", reason="browser tests need selenium (the `test` extra: pip install -e '.[test]')")
+    _missing(f"browser tests need Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}); "
+             "scripts/test installs them with apt")
+try:
+    import selenium  # noqa: F401
+except ImportError:
+    _missing("browser tests need selenium (the `test` extra: pip install -e '.[test]')")
 
 import qrcode  # noqa: E402
 from selenium import webdriver  # noqa: E402

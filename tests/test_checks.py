@@ -249,7 +249,8 @@ def test_a_second_check_at_the_same_place_is_refused_and_late_scans_too(cast, se
     assert "完了しています" in late.value.message_ja
     with pytest.raises(WrongState) as queued:  # a station's leftover queue after completion
         checks.report_device(cast.worker, check.number, "station-9", 2, settings.secret)
-    assert "2" in queued.value.message_en
+    assert queued.value.message_en == (f"{check.number} is already completed; this device's 2 pending scans are not part "
+                                       "of it (scan them in a new check)")
 
 
 def test_a_destroyed_medium_found_in_the_cabinet_is_unexpected_with_the_reason(cast, settings):
