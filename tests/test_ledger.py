@@ -240,3 +240,17 @@ def test_append_refuses_fields_outside_the_ledger_and_writes_nothing(cast):
     assert str(refused.value) == "user: not ledger fields: ['password_hash']"
     assert ledger.head() == before
     assert Medium.get_by_id(medium.id).status == "received"
+
+
+def test_an_empty_ledger_verifies_at_genesis(database):
+    assert ledger.GENESIS == "0" * 64
+    assert ledger.head() == (0, ledger.GENESIS)
+    report = ledger.verify()
+    assert (report.ok, report.events, report.head_hash, report.problems) == (True, 0, ledger.GENESIS, [])
+
+
+def test_a_problem_reads_with_its_event_number():
+    """What `mediatrail verify` prints for each problem."""
+    assert str(ledger.Problem(30, "改ざん", "altered")) == "event #30: 改ざん / altered"
+    assert str(ledger.Problem(None, "台帳にない行", "a row without an event")) == "台帳にない行 / a row without an event"
+    assert ledger.Report(problems=[ledger.Problem(None, "a", "b")]).ok is False
