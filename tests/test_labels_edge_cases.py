@@ -96,6 +96,11 @@ def test_location_ids_are_told_apart_from_media_ids():
         "KG26", "LOC", "Z9X8Y7W6")
 
 
+def test_a_new_secret_is_32_random_bytes():
+    secrets = {payload.new_secret() for _ in range(3)}
+    assert len(secrets) == 3 and {len(secret) for secret in secrets} == {32}
+
+
 # ---- payloads: base URLs -----------------------------------------------------------------------
 
 
@@ -104,6 +109,7 @@ def test_location_ids_are_told_apart_from_media_ids():
     ("HTTP://HOST:8000/", "HTTP://HOST:8000"),
     ("https://mediatrail.example.jp/", "HTTPS://MEDIATRAIL.EXAMPLE.JP"),
     ("http://host.local:8000//", "HTTP://HOST.LOCAL:8000"),
+    ("HTTP://MEDIATRAIL.BOX/", "HTTP://MEDIATRAIL.BOX"),  # only slashes are trimmed, never the host's letters
 ])
 def test_base_urls_as_typed_print_one_slash_and_read_back(base, printed):
     medium_url = payload.medium_url(MEDIUM, SECRET, base)
