@@ -59,7 +59,9 @@ def test_a_check_on_phones_from_the_place_label_to_the_signed_report(app, cast, 
     # The city sees the incident at once, may read the check, and cannot act on it.
     dashboard = city.get("/").get_data(as_text=True)
     assert "KG26-I0001" in dashboard and "未報告" in dashboard
-    assert city.get("/checks/CHK-00001").status_code == 200
+    city_view = city.get("/checks/CHK-00001")
+    assert city_view.status_code == 200
+    assert "CHK-00001" in city_view.get_data(as_text=True) and gone.id in city_view.get_data(as_text=True)
     refused = post(city, "/checks/CHK-00001/sign-off", follow_redirects=True).get_data(as_text=True)
     assert "委託者（市）の職員は媒体を保管・取扱いしません" in refused and checks.get_check("CHK-00001").status == "completed"
 
