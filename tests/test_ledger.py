@@ -254,3 +254,26 @@ def test_a_problem_reads_with_its_event_number():
     assert str(ledger.Problem(30, "改ざん", "altered")) == "event #30: 改ざん / altered"
     assert str(ledger.Problem(None, "台帳にない行", "a row without an event")) == "台帳にない行 / a row without an event"
     assert ledger.Report(problems=[ledger.Problem(None, "a", "b")]).ok is False
+
+
+def test_attachments_are_stored_under_their_hash_in_the_documented_layout(tmp_path):
+    """attachments/ab/cdef…: data folders written by earlier versions must keep verifying."""
+    import hashlib
+
+    digest = hashlib.sha256(b"erasure report").hexdigest()
+    path = ledger.attachment_path(tmp_path, digest)
+    assert path == tmp_path / digest[:2] / digest[2:]
+    path.parent.mkdir()
+    path.write_bytes(b"erasure report")
+    assert ledger.file_sha256(path) == digest
+
+
+def test_an_event_that_names_a_row_without_changing_it_leaves_it_as_it_was(cast):
+    """``{table: {key: {}}}``: the row is named (a medium's timeline shows the event), nothing is
+    written to it, and nothing is inserted twice."""
+    medium = register_usb(cast)
+    before = Medium.get_by_id(medium.id).ledger_state()
+    event = ledger.append("medium.inspected", "sato", contract="KG26", changes={"medium": {medium.id: {}}})
+    assert Medium.get_by_id(medium.id).ledger_state() == before
+    assert ledger.timeline(medium.id)[-1].seq == event.seq
+    assert ledger.verify().ok

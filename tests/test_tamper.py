@@ -94,6 +94,18 @@ def rehash(event: Event) -> str:
 
 
 def test_an_untouched_ledger_verifies(history, settings):
+    report = ledger.verify(settings.attachments_dir)
+    assert (report.ok, report.problems, report.events, report.head_hash) == (True, [], history.printed.seq, history.printed.hash)
+
+
+def test_the_order_of_link_rows_does_not_matter(history, settings, cast):
+    """Only which media an event names is hashed, not the order the database returns its links
+    in (PostgreSQL promises none): the same links written back in reverse still verify."""
+    labelling.record_print(cast.worker, [history.paper, history.usb], "ql-62")
+    both = Event.select().order_by(Event.seq.desc()).first()
+    assert links_of(both.seq) == [history.usb, history.paper]  # KG26-00001-7, KG26-00002-5
+    EventMedium.delete().where(EventMedium.event == both.seq).execute()
+    EventMedium.insert_many([(both.seq, history.paper), (both.seq, history.usb)], fields=[EventMedium.event, EventMedium.medium]).execute()
     assert problems(settings) == []
 
 
@@ -195,6 +207,12 @@ def test_the_newest_event_deleted_while_its_links_remain_is_caught(history, sett
         (history.printed.seq, ORPHAN_LINKS),
         (history.registered_paper.seq, f"medium {history.paper}: labels_printed differ from the ledger (edited directly)"),
     ]
+
+
+def test_the_newest_events_deleted_are_named_from_the_first_missing(history, settings, database):
+    with foreign_keys_off(database):
+        Event.delete().where(Event.seq >= history.taken_out.seq).execute()
+    assert problems(settings)[0] == (history.taken_out.seq, ORPHAN_LINKS)
 
 
 def test_an_event_deleted_from_the_middle_is_caught(history, settings):
