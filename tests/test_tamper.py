@@ -15,6 +15,7 @@ The ledger built for each case (``history``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -76,9 +77,37 @@ def papered(cast, settings) -> History:
     return build_history(cast, settings, issue_paper=True)
 
 
+# Each English message and the Japanese one that must stand beside it.
+JAPANESE = [
+    (r"the hash chain to the previous event is broken", "直前のイベントとのハッシュ連鎖が切れています"),
+    (r"the event's data is not valid JSON", "イベントのデータがJSONとして読めません"),
+    (r"media links point to a missing event", "存在しないイベントへの媒体リンクがあります"),
+    (r"event '(?P<kind>[^']+)' does not match its hash \(altered\)", "イベント「{kind}」の内容がハッシュと一致しません（改ざんの疑い）"),
+    (r"event numbers are not contiguous \(#(?P<seq>\d+) is missing\)", "イベント番号が連続していません（#{seq} が欠落）"),
+    (r"(?P<table>\w+) (?P<key>\S+) row was deleted", "{table} {key} の行が削除されています"),
+    (r"(?P<table>\w+) (?P<key>\S+) exists without any ledger event", "{table} {key} は台帳に記録のない行です"),
+    (r"(?P<table>\w+) (?P<key>\S+): (?P<fields>.+) differ from the ledger \(edited directly\)",
+     "{table} {key} の {fields} が台帳の記録と一致しません（直接編集の疑い）"),
+    (r"attachment (?P<hash>[0-9a-f]{12})… is missing", "添付ファイル {hash}… がありません"),
+    (r"attachment (?P<hash>[0-9a-f]{12})… was altered", "添付ファイル {hash}… の内容が変更されています"),
+]
+
+
+def japanese_for(message_en: str) -> str:
+    for pattern, japanese in JAPANESE:
+        match = re.fullmatch(pattern, message_en)
+        if match:
+            return japanese.format(**match.groupdict())
+    raise AssertionError(f"no Japanese known for {message_en!r}")
+
+
 def problems(settings) -> list[tuple[int | None, str]]:
-    """What verify reports, as (event number, English message) in the order it reports them."""
-    return [(problem.event_seq, problem.message_en) for problem in ledger.verify(settings.attachments_dir).problems]
+    """What verify reports, as (event number, English message) in the order it reports them;
+    each problem's Japanese message is checked against the English one on the way."""
+    found = ledger.verify(settings.attachments_dir).problems
+    for problem in found:
+        assert problem.message_ja == japanese_for(problem.message_en), problem
+    return [(problem.event_seq, problem.message_en) for problem in found]
 
 
 def links_of(seq: int) -> list[str]:
@@ -96,6 +125,7 @@ def rehash(event: Event) -> str:
 def test_an_untouched_ledger_verifies(history, settings):
     report = ledger.verify(settings.attachments_dir)
     assert (report.ok, report.problems, report.events, report.head_hash) == (True, [], history.printed.seq, history.printed.hash)
+    assert [event.kind for event in ledger.timeline(history.paper)] == ["medium.registered", "label.printed"]
 
 
 def test_the_order_of_link_rows_does_not_matter(history, settings, cast):
@@ -106,7 +136,11 @@ def test_the_order_of_link_rows_does_not_matter(history, settings, cast):
     assert links_of(both.seq) == [history.usb, history.paper]  # KG26-00001-7, KG26-00002-5
     EventMedium.delete().where(EventMedium.event == both.seq).execute()
     EventMedium.insert_many([(both.seq, history.paper), (both.seq, history.usb)], fields=[EventMedium.event, EventMedium.medium]).execute()
+    # The paper's first link written last: its timeline still reads in the ledger's order.
+    EventMedium.delete().where(EventMedium.event == history.registered_paper.seq).execute()
+    EventMedium.insert(event=history.registered_paper.seq, medium=history.paper).execute()
     assert problems(settings) == []
+    assert [event.seq for event in ledger.timeline(history.paper)] == [history.registered_paper.seq, history.printed.seq, both.seq]
 
 
 def test_an_edited_event_is_named_by_its_hash(history, settings):
