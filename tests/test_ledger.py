@@ -277,3 +277,13 @@ def test_an_event_that_names_a_row_without_changing_it_leaves_it_as_it_was(cast)
     assert Medium.get_by_id(medium.id).ledger_state() == before
     assert ledger.timeline(medium.id)[-1].seq == event.seq
     assert ledger.verify().ok
+
+
+def test_a_field_an_event_leaves_out_is_replayed_as_the_columns_default(cast):
+    """A new row's fields that its first event does not set take the model's default — also a
+    default made by calling (``pi_items`` = ``list()``) — in the table and in verify's replay."""
+    row = Medium.get_by_id(register_usb(cast).id).ledger_state()
+    del row["pi_items"]
+    ledger.append("medium.registered", "sato", contract="KG26", changes={"medium": {"KG26-09998-X": row}})
+    assert Medium.get_by_id("KG26-09998-X").pi_items == []
+    assert ledger.verify().ok
