@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from labels import ids
 
 SIGNATURE_LENGTH = 8  # base32 characters = 40 bits: forging one label takes ~10^12 tries online
+MAX_TEXT_LENGTH = 2000  # a label URL is under 100 characters; a QR code holds at most ~7,000
 KIND_MEDIUM = "medium"
 KIND_LOCATION = "location"
 _PATH_LETTER = {KIND_MEDIUM: "M", KIND_LOCATION: "L"}
@@ -38,6 +39,8 @@ REASONS = {
     "forged": ("署名が一致しません（改ざんの疑い：偽造ラベルか、別のシステムのラベルです）",
                "signature does not match (possibly altered: a forged label, or a label of another installation)"),
     "unsigned": ("署名のないID（手入力）です", "an ID without signature (typed by hand)"),
+    "unreadable": ("読み取った内容に制御文字や壊れた文字が含まれているか、長すぎます（ラベルではありません）",
+                   "the scanned text contains control or broken characters, or is too long (not a label)"),
 }
 Known = Callable[[str, str], bool]  # known(kind, canonical_id): does this ID exist (for this reader)?
 
@@ -128,7 +131,14 @@ def parse(text: str, secret: bytes, known: Known | None = None) -> Payload:
     A bare ID whose check character fails is a ``typo``. With ``known`` the existing IDs one slip
     away are its ``suggestions``; when the only one is a look-alike reading of what was typed
     (``KG26-00042-0`` for the label ``KG26-00042-O``) the ID is taken as that one.
+
+    Never raises: any text at all — binary read from a hostile QR code, control characters,
+    broken surrogates, a signature in full-width letters or emoji — is a refusal with a reason.
     """
+    if not isinstance(text, str):
+        return _refused(repr(text)[:MAX_TEXT_LENGTH], None, None, "unreadable")
+    if not is_clean_text(text):
+        return _refused(text, None, None, "unreadable")
     stripped = text.strip()
     if "/" not in stripped:
         return _parse_bare_id(text, stripped, known)
@@ -149,9 +159,25 @@ def parse(text: str, secret: bytes, known: Known | None = None) -> Payload:
         return _refused(text, kind, canonical, "forged")
     if ids.is_location_id(canonical) != (kind == KIND_LOCATION):
         return _refused(text, kind, canonical, "forged")
-    if not hmac.compare_digest(given_signature, signature(kind, canonical, secret)):
+    # compare_digest refuses non-ASCII text (a TypeError): compare the UTF-8 bytes instead.
+    if not hmac.compare_digest(given_signature.encode("utf-8"), signature(kind, canonical, secret).encode("ascii")):
         return _refused(text, kind, canonical, "forged")
     return Payload(text, kind, canonical, valid=True, signed=True, reason=None)
+
+
+def is_clean_text(text: str) -> bool:
+    """Short enough, and without control characters (other than surrounding whitespace a
+    keyboard wedge adds) or lone surrogates: what any label, typed ID or wedge scan can be."""
+    if len(text) > MAX_TEXT_LENGTH or _CONTROL_RE.search(text.strip()):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from "\ud800" in JSON
+        return False
+    return True
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _parse_bare_id(text: str, stripped: str, known: Known | None) -> Payload:

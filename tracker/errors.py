@@ -52,3 +52,10 @@ class NeedsApproval(DomainError):
 class AlreadyExists(DomainError):
     status = 409
     code = "already_exists"
+
+
+class KeyReused(DomainError):
+    """An idempotency key sent again with a different request."""
+
+    status = 409
+    code = "idempotency_key_reused"

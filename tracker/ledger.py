@@ -14,9 +14,11 @@ the head hash it was made from, so a document held by the city pins the chain at
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +30,26 @@ from tracker.models import (
     Event,
     EventMedium,
     Medium,
+    ScanReceipt,
     canonical_json,
 )
 from tracker.timeutil import now_iso
 
 GENESIS = "0" * 64
+
+# The scan receipt (``workflows.scans.record``) that the events being appended answer to.
+_acknowledging: contextvars.ContextVar[str | None] = contextvars.ContextVar("acknowledging", default=None)
+
+
+@contextmanager
+def acknowledged_by(receipt_key: str):
+    """Events appended inside carry ``receipt_key`` in their data, so that ``verify`` can match
+    each scan receipt with what it acknowledges."""
+    token = _acknowledging.set(receipt_key)
+    try:
+        yield
+    finally:
+        _acknowledging.reset(token)
 
 
 def append(
@@ -51,6 +68,8 @@ def append(
     """
     changes = changes or {}
     _check_tables(changes)
+    if _acknowledging.get():
+        data = {**(data or {}), "receipt": _acknowledging.get()}
     media_ids = sorted(set(media) | set(changes.get(Medium._meta.table_name, {})))
     with db.writing():
         head = Event.select(Event.seq, Event.hash).order_by(Event.seq.desc()).first()
@@ -133,8 +152,13 @@ def verify(attachments_dir: Path | None = None) -> Report:
     replayed: dict[str, dict[str, dict]] = {table: {} for table in PROJECTED_BY_TABLE}
     last_touch: dict[tuple[str, str], int] = {}
     links = _links_by_event()
+    acknowledged: dict[str, list[tuple[int, str | None]]] = {}  # receipt key -> (seq, actor) of its events
     previous_hash, expected_seq = GENESIS, 1
     for event in Event.select().order_by(Event.seq).iterator():
+        if '"receipt":' in event.data:
+            receipt = _json_or_empty(event.data).get("receipt")
+            if isinstance(receipt, str):
+                acknowledged.setdefault(receipt, []).append((event.seq, event.actor))
         media_ids = links.pop(event.seq, [])
         if not report.problems:
             problem = _check_event(event, media_ids, previous_hash, expected_seq)
@@ -156,6 +180,7 @@ def verify(attachments_dir: Path | None = None) -> Report:
         orphan = min(links)
         report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
     report.problems.extend(_compare_projection(replayed, last_touch))
+    report.problems.extend(check_scan_receipts(acknowledged))
     if attachments_dir is not None:
         report.problems.extend(_check_attachment_files(attachments_dir, last_touch))
     return report
@@ -212,6 +237,37 @@ def _compare_projection(replayed: dict, last_touch: dict) -> list[Problem]:
                         )
                     )
     return problems
+
+
+def check_scan_receipts(acknowledged: dict[str, list[tuple[int, str | None]]]) -> list[Problem]:
+    """Scan receipts live outside the chain (they hold the answer a resend gets), so each is
+    matched with the events that carry its key: a receipt saying event N was written must find
+    N carrying its key, by the same person, as the last of them; an event carrying a key must
+    find its receipt. A receipt that wrote nothing (a lookup, a duplicate, a refusal) answers a
+    resend with "nothing recorded" and acknowledges no custody fact."""
+    problems = []
+    receipts = ScanReceipt.select(ScanReceipt.idempotency_key, ScanReceipt.user, ScanReceipt.event_seq)
+    for receipt in receipts.iterator():
+        events = acknowledged.pop(receipt.idempotency_key, [])
+        if receipt.event_seq is None and not events:
+            continue
+        last_seq, actor = events[-1] if events else (None, None)
+        if receipt.event_seq != last_seq or actor != receipt.user_id:
+            problems.append(Problem(receipt.event_seq or last_seq,
+                                    f"読取りの受領記録 {receipt.idempotency_key[:12]}… が台帳のイベントと一致しません（改ざんの疑い）",
+                                    f"scan receipt {receipt.idempotency_key[:12]}… does not match the ledger's events (altered)"))
+    for key, events in sorted(acknowledged.items(), key=lambda item: item[1][0][0]):
+        problems.append(Problem(events[-1][0], f"イベントの読取り受領記録 {key[:12]}… がありません（削除の疑い）",
+                                f"the scan receipt {key[:12]}… of this event is missing (deleted)"))
+    return problems
+
+
+def _json_or_empty(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _check_attachment_files(attachments_dir: Path, last_touch: dict) -> list[Problem]:

@@ -32,7 +32,9 @@ class JSONField(peewee.TextField):
 
 
 def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """One text per value. NaN and Infinity are refused (ValueError): they are not JSON, and
+    another reader would parse them differently or not at all."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class BaseModel(peewee.Model):
@@ -428,11 +430,13 @@ class ApiToken(BaseModel):
 class ScanReceipt(BaseModel):
     """The answer given to a scan, by idempotency key: a resent scan gets it again, unrecorded."""
 
-    idempotency_key = peewee.CharField(primary_key=True, max_length=80)
+    idempotency_key = peewee.CharField(primary_key=True, max_length=80)  # sha256(login, key); the raw key in older receipts
     user = peewee.ForeignKeyField(User)
     status = peewee.IntegerField()
     response = peewee.TextField()
     created_at = peewee.CharField()
+    fingerprint = peewee.CharField(max_length=64, null=True)  # sha256 of what was asked (scans.request_fingerprint)
+    event_seq = peewee.IntegerField(null=True)  # the last event the scan wrote; null: it wrote none
 
 
 class Meta(BaseModel):

@@ -7,15 +7,19 @@ the same transaction as the ledger event.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 
 from labels import payload as label_payload
 from scanner.station import Outcome, Scan
-from tracker import db
-from tracker.errors import DomainError, InvalidInput
-from tracker.models import Handover, Location, Medium, ScanReceipt, Transfer, User
+from tracker import db, ledger
+from tracker.errors import DomainError, InvalidInput, KeyReused
+from tracker.models import Handover, Location, Medium, ScanReceipt, Transfer, User, canonical_json
 from tracker.timeutil import now_iso
 from tracker.workflows import access, checks, destruction, handovers, inputs, media, places, transfers
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive", "destroy", "check")
 
@@ -26,23 +30,69 @@ def record(actor: User, idempotency_key: str, code: str, action: str, context: s
     ``context`` is what the action works in: the storage place for ``store`` and ``check`` (its
     label scanned first), the handover number for ``receive`` / ``return``, the transfer number
     for ``send`` / ``arrive``, the destruction application's number for ``destroy``.
+
+    A key belongs to the person who sent it (another person's same key is another scan), and
+    to one request: the same key with another code, action or context is refused (409) rather
+    than answered with the first scan's result. The events a scan writes carry its receipt's
+    key, and the receipt the number of its last event, so ``ledger.verify`` can tell a receipt
+    that acknowledges nothing recorded (see ``ledger.check_scan_receipts``).
     """
     key = inputs.require_text(idempotency_key, "冪等キー", "idempotency_key", max_length=80)
     inputs.parse_choice(action, ACTIONS, "操作", "action")
-    earlier = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == key)
+    scoped = receipt_key(actor.login, key)
+    fingerprint = request_fingerprint(code, action, context)
+    earlier = _earlier_receipt(actor, key, scoped)
     if earlier:
-        return earlier.status, {**json.loads(earlier.response), "replayed": True}
+        return _replay(earlier, fingerprint)
     with db.writing():
-        earlier = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == key)
+        earlier = _earlier_receipt(actor, key, scoped)
         if earlier:
-            return earlier.status, {**json.loads(earlier.response), "replayed": True}
-        try:
-            status, answer = 200, _act(actor, code, action, context, secret)
-        except DomainError as error:
-            status, answer = error.status, {"ok": False, **error.as_dict()}
-        ScanReceipt.create(idempotency_key=key, user=actor.login, status=status,
-                           response=json.dumps(answer, ensure_ascii=False), created_at=now_iso())
+            return _replay(earlier, fingerprint)
+        before = ledger.head()[0]
+        with ledger.acknowledged_by(scoped):
+            status, answer = _answer_one(actor, code, action, context, secret)
+        after = ledger.head()[0]
+        ScanReceipt.create(idempotency_key=scoped, user=actor.login, status=status,
+                           response=json.dumps(answer, ensure_ascii=False), created_at=now_iso(),
+                           fingerprint=fingerprint, event_seq=after if after > before else None)
     return status, answer
+
+
+def receipt_key(login: str, idempotency_key: str) -> str:
+    """The receipt's key: the sender's own key within their login (64 hex characters)."""
+    return hashlib.sha256(f"{login}\n{idempotency_key}".encode("utf-8")).hexdigest()
+
+
+def request_fingerprint(code: str, action: str, context: str | None) -> str:
+    """What a scan asks for — the code, the action and where — and nothing that may differ
+    between a first send and a resend of the same scan (when it was read, how it arrived)."""
+    return hashlib.sha256(canonical_json({"code": code, "action": action, "context": context or None}).encode("utf-8")).hexdigest()
+
+
+def _earlier_receipt(actor: User, key: str, scoped: str) -> ScanReceipt | None:
+    found = ScanReceipt.get_or_none(ScanReceipt.idempotency_key == scoped)
+    if found is None:  # a receipt written before keys were scoped: the raw key, the same person
+        found = ScanReceipt.get_or_none((ScanReceipt.idempotency_key == key) & (ScanReceipt.user == actor.login)
+                                        & ScanReceipt.fingerprint.is_null())
+    return found
+
+
+def _replay(earlier: ScanReceipt, fingerprint: str) -> tuple[int, dict]:
+    if earlier.fingerprint is not None and earlier.fingerprint != fingerprint:
+        refusal = KeyReused(
+            "この冪等キー（idempotency_key）は別の読取り（コード・操作・場所が異なる）で使われています。読取りごとに新しいキーを付けてください。何も記録していません",
+            "this idempotency_key was used for another scan (a different code, action or context); "
+            "use a new key for each scan. Nothing was recorded")
+        return refusal.status, {"ok": False, **refusal.as_dict()}
+    return earlier.status, {**json.loads(earlier.response), "replayed": True}
+
+
+def _answer_one(actor: User, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
+    """One code acted on, as (status, answer): a refusal is an answer too, never an exception."""
+    try:
+        return 200, _act(actor, code, action, context, secret)
+    except DomainError as error:
+        return error.status, {"ok": False, **error.as_dict()}
 
 
 def identify(code: str, secret: bytes, actor: User | None = None) -> label_payload.Payload:
@@ -76,6 +126,8 @@ _CONTEXT_MISSING = {
 
 
 def _act(actor: User, code: str, action: str, context: str | None, secret: bytes) -> dict:
+    if not label_payload.is_clean_text(code or ""):  # refused before any workflow stores or echoes it
+        raise InvalidInput(*label_payload.REASONS["unreadable"], reason="unreadable")
     if action == "check":  # a storage check records unknown and destroyed labels too: findings, not refusals
         return checks.scan_answer(actor, context, code, secret)
     parsed = identify(code, secret, actor)
@@ -180,11 +232,13 @@ def papers_open_for(actor: User, medium: Medium) -> list[tuple[str, str]]:
 
 
 def scan_batch(actor: User, codes: list[str], action: str, context: str | None, secret: bytes) -> list[dict]:
-    """A phone's or handheld scanner's list of codes, each acted on by itself: one bad label is
-    refused with its own message and the others still count. Resending the list is harmless —
-    a label scanned before answers "duplicate" and records nothing."""
+    """A phone's or handheld scanner's list of codes, each acted on by itself, in order: every
+    code gets its own answer, a refused code changes nothing, and the codes before and after it
+    are still recorded (each in its own transaction). Resending the list is harmless — a label
+    scanned before answers "duplicate" and records nothing. The same rule on every batch route,
+    web and API."""
     inputs.parse_choice(action, ACTIONS, "操作", "action")
-    codes = [code.strip() for code in codes if code and code.strip()]
+    codes = [code.strip() for code in codes if isinstance(code, str) and code.strip()]
     if not codes:
         raise InvalidInput("読み取ったコードがありません", "no codes were scanned")
     if len(codes) > MAX_BATCH:
@@ -193,11 +247,22 @@ def scan_batch(actor: User, codes: list[str], action: str, context: str | None, 
     answers = []
     for code in codes:
         try:
-            answer = _act(actor, code, action, context, secret)
-        except DomainError as error:
-            answer = {"ok": False, **error.as_dict()}
-        answers.append({"code": code, **answer})
+            _status, answer = _answer_one(actor, code, action, context, secret)
+        except Exception:  # a fault of ours on one code must not cost the person the others
+            log.exception("scan of one code in a batch failed")
+            answer = {"ok": False, "error": "internal_error", "message_ja": "この読取りを処理できませんでした（システムの不具合）。記録していません。管理者に連絡してください",
+                      "message_en": "this scan could not be processed (a fault in the system); nothing was recorded. Tell the administrator"}
+        answers.append({"code": printable(code), **answer})
     return answers
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` safe to show and to send back: broken characters replaced, cut to ``limit``."""
+    return text.encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+MAX_PHOTOS = 10  # per request: each photo costs up to a second of decoding
+MAX_PHOTO_BYTES = 25 * 1024 * 1024
 
 
 def decode_photos(photos: list[tuple[str, bytes]]) -> tuple[list[str], list[dict]]:
@@ -207,11 +272,18 @@ def decode_photos(photos: list[tuple[str, bytes]]) -> tuple[list[str], list[dict
     from scanner.images import ImageRejected, load_image
 
     codes, problems = [], []
+    if len(photos) > MAX_PHOTOS:
+        problems.append({"code": "", "ok": False,
+                         "message_ja": f"写真は一度に{MAX_PHOTOS}枚までです（{len(photos)}枚）。最初の{MAX_PHOTOS}枚だけ読み取りました",
+                         "message_en": f"at most {MAX_PHOTOS} photos at once ({len(photos)} sent); only the first {MAX_PHOTOS} were read"})
+        photos = photos[:MAX_PHOTOS]
     for name, content in photos:
+        name = printable(name or "photo", 100)
         try:
-            hits = decode(load_image(content))
+            hits = decode(load_image(content, max_bytes=MAX_PHOTO_BYTES))
         except ImageRejected as error:
-            problems.append({"code": name, "ok": False, "message_ja": error.message_ja, "message_en": error.message_en})
+            problems.append({"code": name, "ok": False, "message_ja": error.message_ja.replace("image", name, 1),
+                             "message_en": error.message_en.replace("image", name, 1)})
             continue
         if not hits:
             problems.append({"code": name, "ok": False, "message_ja": f"{name}: コードが見つかりません（ピントと明るさを確認してください）",
