@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -178,6 +179,23 @@ def is_clean_text(text: str) -> bool:
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def display(text: str, limit: int = 80) -> str:
+    """Scanned text as it may be shown on a screen or a console (``escape_invisible``), cut to
+    ``limit`` characters."""
+    shown = escape_invisible(str(text)[: limit * 2])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def escape_invisible(text: str) -> str:
+    """Every invisible or reordering character — controls, U+202E and the other format
+    characters, line separators, broken surrogates — written as ``\\uXXXX``, so that what a
+    hostile code holds is shown as it is (valid inside a JSON string too)."""
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in _INVISIBLE else char for char in text)
+
+
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 def _parse_bare_id(text: str, stripped: str, known: Known | None) -> Payload:

@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 import cv2
 import numpy as np
 
+from labels import payload
 from scanner.decode import Hit, decode
 from scanner.images import ImageRejected, load_image
 from scanner.resolve import Known, resolve
@@ -124,7 +125,7 @@ class Event:
 
     def line(self) -> str:
         mark = "OK " if self.ok else "NG "
-        what = self.resolved.get("id") or self.hit.text
+        what = payload.display(self.resolved.get("id") or self.hit.text)  # a hostile code cannot garble the console
         return f"{mark}{what}: {self.message_ja} / {self.message_en}"
 
 
@@ -193,7 +194,7 @@ class Station:
     def process(self, frame: Frame) -> list[Event]:
         """Events for the codes in ``frame`` that were not seen within ``repeat_seconds``."""
         hits = decode(frame.image, self.formats)
-        self._outlines = [(hit, resolve(hit, self.secret, self.known)) for hit in hits]
+        self._outlines = [(hit, self._resolve(hit)) for hit in hits]
         events = []
         for hit, resolved in self._outlines:
             if self._is_new(hit.text, frame.t):
@@ -201,6 +202,16 @@ class Station:
                 self.feedback.event(event)
                 events.append(event)
         return events
+
+    def _resolve(self, hit: Hit) -> dict:
+        """What the code means; a code that cannot be understood is reported, never fatal: a
+        sticker left in front of the camera must not stop the station on every start."""
+        try:
+            return resolve(hit, self.secret, self.known)
+        except Exception:
+            log.exception("could not resolve a scanned code")
+            return {"text": hit.text, "id": None, "medium": None, "location": None, "valid": False, "signed": False,
+                    "reason": "unreadable", "message_ja": payload.REASONS["unreadable"][0], "message_en": payload.REASONS["unreadable"][1]}
 
     def _is_new(self, text: str, t: float) -> bool:
         # Every sighting extends the window: a label left in view is reported once.

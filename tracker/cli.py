@@ -407,13 +407,14 @@ def decode(data_dir, files, one_d):
     """Decode labels in image files; one JSON line per code found. 画像からラベルを読み取る."""
     import json
 
+    from labels import payload
     from scanner.resolve import decode_files
     from tracker.workflows import scans
 
     settings = open_database(data_dir)
     formats = ("qr", "code128") if one_d else ("qr",)
     for found in decode_files(files, settings.secret, known=scans.is_known, formats=formats):
-        click.echo(json.dumps(found, ensure_ascii=False))
+        click.echo(payload.escape_invisible(json.dumps(found, ensure_ascii=False)))  # U+202E cannot garble the line
 
 
 class StationActions(click.Choice):

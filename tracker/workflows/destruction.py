@@ -609,7 +609,8 @@ def signature_png(data_url: str) -> bytes:
             image.load()
             white = Image.new("RGBA", image.size, "white")
             drawn = Image.alpha_composite(white, image.convert("RGBA")).convert("L")
-    except (binascii.Error, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (binascii.Error, UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        # a decompression bomb (30,000 x 30,000 pixels in a few KB) is refused from its header
         raise InvalidInput("署名の画像を読めません。もう一度書いてください", "the signature image cannot be read; draw it again") from None
     if drawn.point(lambda value: 255 if value < 128 else 0).getbbox() is None:
         raise InvalidInput("署名が空です。画面に署名を書いてください", "the signature is blank; draw it on the screen")
