@@ -89,7 +89,8 @@ def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: typ
     ``status``), a ``(data, status)`` pair, or a ``Response`` (a download).
     """
     operation = Operation(rule, method, summary, body, body_required, query, response, status,
-                          tuple(sorted({*errors, *((400,) if body or query or upload else ()), *(() if public else (401,))})),
+                          tuple(sorted({*errors, *((400,) if body or query or upload or "<" in rule else ()),
+                                        *((413,) if body or upload else ()), *(() if public else (401,))})),
                           upload, public, examples or {}, responses)
 
     def decorate(view):

@@ -146,7 +146,7 @@ class Scan(Body):
 
 
 class Codes(Body):
-    codes: Annotated[list[Scanned], Field(max_length=500)] = Field(description="label URLs as decoded from the QR, or typed IDs")
+    codes: Annotated[list[Scanned], Field(min_length=1, max_length=500)] = Field(description="label URLs as decoded from the QR, or typed IDs")
     source: Literal[SOURCES] | None = Field(None, description="how the codes arrived")
 
 
@@ -397,7 +397,10 @@ class ScanAnswers(Answer):
 
 
 class ScanRefusal(Error):
-    answers: list[ScanAnswer]
+    """A batch refused whole (no such paper, not allowed, not a list), or every code refused:
+    then ``answers`` has each code's own answer."""
+
+    answers: list[ScanAnswer] | None = None
 
 
 class Record(Answer):
