@@ -11,9 +11,8 @@ import json
 import uuid
 
 import pytest
-from PIL import Image
 
-from labels import ids, payload
+from labels import payload
 from tracker import ledger
 from tracker.models import Medium, ScanReceipt
 from tracker.workflows import media, people, tokens

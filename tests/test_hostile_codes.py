@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 import qrcode
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 from PIL import Image
 
 from labels import ids, payload

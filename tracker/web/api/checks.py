@@ -13,8 +13,10 @@ from flask import g
 from tracker.errors import InvalidInput
 from tracker.models import Incident, StorageCheck
 from tracker.web.api import schemas as s
-from tracker.web.api.custody import BATCH_REFUSALS, document_file, document_json, issued, scan_batch
-from tracker.web.api.plumbing import download, listing, problems_json, record_json, route, settings
+from tracker.web.api.plumbing import (
+    BATCH_REFUSALS, document_file, document_json, download, issued, listing, problems_json, record_json, route, scan_batch,
+    settings,
+)
 from tracker.workflows import access, checks, incidents, inspection, scans
 
 CHECK = {"number": "CHK-00001"}

@@ -6,16 +6,15 @@ scanning station, an integration or a phone app can do everything the pages offe
 
 from __future__ import annotations
 
-import inspect
-
 from flask import g
 
 from tracker import register
-from tracker.errors import DomainError, InvalidInput
+from tracker.errors import InvalidInput
 from tracker.models import CopyRequest, Handover, Transfer
 from tracker.web.api import schemas as s
 from tracker.web.api.plumbing import (
-    Upload, download, listing, problems_json, readable, record_json, route, settings, upload,
+    BATCH_REFUSALS, Upload, document_file, document_json, download, issued, listing, paper, problems_json, readable,
+    record_json, route, scan_batch, settings, upload,
 )
 from tracker.workflows import access, copies, handovers, papers, scans, transfers
 from tracker.workflows.handover_list import MAX_BYTES as MAX_LIST_BYTES
@@ -29,9 +28,6 @@ PDF_ERRORS = (403, 404)
 LIST_UPLOAD = Upload("list", "the city's list: multipart field `list`, or the file as the body with ?filename=",
                      MAX_LIST_BYTES, ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                       "application/octet-stream"))
-# A batch whose every code was refused: the first refusal, with every code's answer.
-BATCH_REFUSALS = {code: s.ScanRefusal for code in (400, 403, 404, 409)}
-
 PDF_UPLOAD = Upload("pdf", "the PDF as given to the reader: multipart field `pdf`, or the raw body", 20 * 1024 * 1024,
                     ("application/pdf",))
 
@@ -284,47 +280,3 @@ def compare_document(serial):
     document = papers.get_document(g.user, serial)
     _filename, content = upload(PDF_UPLOAD, default_name=f"{document.serial}.pdf")
     return {"serial": document.serial, "matches": papers.matches(document, content)}
-
-
-def document_json(document) -> dict:
-    return {**record_json(document), "sha256": document.attachment_id,
-            "verify_url": papers.verify_url(settings(), document.serial), "pdf": f"/api/v1/documents/{document.serial}.pdf"}
-
-
-def issued(document, **subject) -> dict:
-    """The answer of an action that issued a paper: its serial, the paper, and what it is about."""
-    return {"serial": document.serial, "document": document_json(document), **subject}
-
-
-def paper(kind: str, subject: str, preview):
-    content, filename = papers.issued_or_preview(settings(), kind, subject, preview)
-    return download(content, "application/pdf", filename)
-
-
-def document_file(document):
-    return download(papers.content(settings(), document), "application/pdf", f"{document.serial}.pdf")
-
-
-# ---- scans in a batch --------------------------------------------------------------------------
-
-
-# ``source`` (how the codes arrived) goes to the workflow once ``scans.scan_batch`` takes it.
-_BATCH_TAKES_SOURCE = "source" in inspect.signature(scans.scan_batch).parameters
-
-
-def scan_batch(body: s.Codes, action: str, context: str):
-    """Codes from a phone or a handheld scanner, each answered by itself (``scans.scan_batch``:
-    each recorded or refused on its own). 200 when at least one code was taken; when every code
-    was refused, the first refusal's status and message, with all the answers."""
-    statuses = {kind.code: kind.status for kind in _subclasses(DomainError)} | {"internal_error": 500}
-    extra = {"source": body.source} if _BATCH_TAKES_SOURCE and body.source else {}
-    answers = [{**answer, "status": 200 if answer["ok"] else statuses.get(answer.get("error"), 400)}
-               for answer in scans.scan_batch(g.user, body.codes, action, context, settings().secret, **extra)]
-    if any(answer["ok"] for answer in answers):
-        return {"answers": answers}
-    first = answers[0]
-    return {"error": first["error"], "message_ja": first["message_ja"], "message_en": first["message_en"], "answers": answers}, first["status"]
-
-
-def _subclasses(kind: type) -> list[type]:
-    return [found for sub in kind.__subclasses__() for found in (sub, *_subclasses(sub))]

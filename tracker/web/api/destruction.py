@@ -8,8 +8,9 @@ from flask import g, request
 
 from tracker.models import DestructionApplication, DestructionItem
 from tracker.web.api import schemas as s
-from tracker.web.api.custody import BATCH_REFUSALS, issued, paper, scan_batch
-from tracker.web.api.plumbing import Upload, listing, readable, record_json, route, settings, upload, validate
+from tracker.web.api.plumbing import (
+    BATCH_REFUSALS, Upload, issued, listing, paper, readable, record_json, route, scan_batch, settings, upload, validate,
+)
 from tracker.workflows import access, destruction, papers
 
 APPLICATION = {"number": "KG26-A0001"}

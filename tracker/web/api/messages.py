@@ -39,9 +39,13 @@ _WANTED = {
 # The patterns text fields carry (``schemas.py``), and what breaking one means.
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 NOTE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+LOCAL_TIME_PATTERN = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?)?$"
+DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
 _PATTERNS = {
     LINE_PATTERN: ("改行や制御文字は使えません", "must be one line without control characters"),
     NOTE_PATTERN: ("制御文字は使えません", "must not contain control characters"),
+    LOCAL_TIME_PATTERN: ("日時は YYYY-MM-DDTHH:MM 形式（日本時間）で指定してください", "must be a date and time, YYYY-MM-DDTHH:MM (JST)"),
+    DATE_PATTERN: ("日付は YYYY-MM-DD 形式で指定してください", "must be a date, YYYY-MM-DD"),
 }
 _LINE_RE = re.compile(LINE_PATTERN)
 

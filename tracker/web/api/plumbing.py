@@ -18,6 +18,7 @@ Any refusal is ``{"error", "message_ja", "message_en"[, "field"]}`` with a 4xx s
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -28,9 +29,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 
-from tracker.errors import DomainError, InvalidInput, NotAuthenticated
-from tracker.web.api import messages
-from tracker.workflows import access, tokens
+from tracker.errors import DomainError, InvalidInput
+from tracker.web.api import messages, schemas
+from tracker.workflows import access, papers, scans, tokens
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,49 @@ def problems_json(problems) -> list[dict]:
     return [{"event": p.event_seq, "message_ja": p.message_ja, "message_en": p.message_en} for p in problems]
 
 
-def require_user() -> None:
-    if g.get("user") is None:  # only public routes run without one, and they do not call this
-        raise NotAuthenticated("APIトークンがありません", "missing API token")
+
+# ---- scans in a batch, issued papers ----------------------------------------------------------
+
+
+# A batch refused whole, or whose every code was refused (then with every code's answer).
+BATCH_REFUSALS = {code: schemas.ScanRefusal for code in (400, 403, 404, 409)}
+
+# ``source`` (how the codes arrived) goes to the workflow once ``scans.scan_batch`` takes it.
+_BATCH_TAKES_SOURCE = "source" in inspect.signature(scans.scan_batch).parameters
+
+
+def scan_batch(body, action: str, context: str):
+    """Codes from a phone or a handheld scanner, each answered by itself (``scans.scan_batch``:
+    each recorded or refused on its own). 200 when at least one code was taken; when every code
+    was refused, the first refusal's status and message, with all the answers."""
+    statuses = {kind.code: kind.status for kind in _subclasses(DomainError)} | {"internal_error": 500}
+    extra = {"source": body.source} if _BATCH_TAKES_SOURCE and body.source else {}
+    answers = [{**answer, "status": 200 if answer["ok"] else statuses.get(answer.get("error"), 400)}
+               for answer in scans.scan_batch(g.user, body.codes, action, context, settings().secret, **extra)]
+    if any(answer["ok"] for answer in answers):
+        return {"answers": answers}
+    first = answers[0]
+    return {"error": first["error"], "message_ja": first["message_ja"], "message_en": first["message_en"], "answers": answers}, first["status"]
+
+
+def _subclasses(kind: type) -> list[type]:
+    return [found for sub in kind.__subclasses__() for found in (sub, *_subclasses(sub))]
+
+
+def document_json(document) -> dict:
+    return {**record_json(document), "sha256": document.attachment_id,
+            "verify_url": papers.verify_url(settings(), document.serial), "pdf": f"/api/v1/documents/{document.serial}.pdf"}
+
+
+def issued(document, **subject) -> dict:
+    """The answer of an action that issued a paper: its serial, the paper, and what it is about."""
+    return {"serial": document.serial, "document": document_json(document), **subject}
+
+
+def paper(kind: str, subject: str, preview):
+    content, filename = papers.issued_or_preview(settings(), kind, subject, preview)
+    return download(content, "application/pdf", filename)
+
+
+def document_file(document):
+    return download(papers.content(settings(), document), "application/pdf", f"{document.serial}.pdf")

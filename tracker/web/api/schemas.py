@@ -22,7 +22,7 @@ from tracker.models import (
     APPROVAL_STATUSES, CHECK_STATUSES, DESTRUCTION_STATUSES, HANDOVER_DIRECTIONS, HANDOVER_STATUSES, INCIDENT_STATUSES,
     MEDIUM_KINDS, SANITIZATION_CATEGORIES, STATUSES, TRANSFER_STATUSES,
 )
-from tracker.web.api.messages import LINE_PATTERN, NOTE_PATTERN
+from tracker.web.api.messages import DATE_PATTERN, LINE_PATTERN, LOCAL_TIME_PATTERN, NOTE_PATTERN
 from tracker.workflows.scans import ACTIONS
 
 SOURCES = ("camera", "station", "wedge", "photo", "typed")  # how a code arrived
@@ -48,6 +48,8 @@ def Note(max_length: int = 2000):  # noqa: N802
     return Annotated[str, StringConstraints(max_length=max_length, pattern=NOTE_PATTERN), AfterValidator(_whole_characters)]
 
 
+LocalTime = Annotated[str, StringConstraints(max_length=19, pattern=LOCAL_TIME_PATTERN)]  # JST, as typed in Japan
+Day = Annotated[str, StringConstraints(max_length=10, pattern=DATE_PATTERN)]
 Code = Line(100, 1)  # a contract, place, medium ID or paper number, as typed (normalised by the workflow)
 Name = Line(100)
 Short = Line(200)
@@ -159,7 +161,7 @@ class CheckCodes(Codes):
 class NewHandover(Body):
     contract: Code
     direction: Literal[HANDOVER_DIRECTIONS]
-    handover_at: Line(40) = Field(description="JST, YYYY-MM-DDTHH:MM", examples=["2026-11-25T10:00"])
+    handover_at: LocalTime = Field(description="JST, YYYY-MM-DDTHH:MM", examples=["2026-11-25T10:00"])
     place: Short
     means: Short
     city_official: Name
@@ -226,7 +228,7 @@ class NewDestruction(Body):
     contract: Code
     items: Annotated[list[DestructionMethod], Field(min_length=1, max_length=500)]
     reason: LongColumn
-    scheduled_at: Line(40) = Field(description="JST", examples=["2026-12-10T10:00"])
+    scheduled_at: LocalTime = Field(description="JST, YYYY-MM-DDTHH:MM", examples=["2026-12-10T10:00"])
     place: Short
     copies_statement: Note(2000)
     verification_plan: Note(2000)
@@ -284,8 +286,8 @@ class CheckCompletion(Body):
 class ResponseStep(Body):
     action: Note(500) | None = None
     owner: Name | None = None
-    deadline: Line(10) | None = Field(None, examples=["2026-12-01"])
-    done_at: Line(10) | None = None
+    deadline: Day | None = Field(None, examples=["2026-12-01"])
+    done_at: Day | None = None
 
 
 class IncidentUpdate(Body):
@@ -296,7 +298,7 @@ class IncidentUpdate(Body):
     prevention: Text | None = None
     persons_response: Text | None = None
     publication: Text | None = None
-    occurred_at: Line(40) | None = Field(None, description="JST, YYYY-MM-DDTHH:MM; empty clears it")
+    occurred_at: LocalTime | None = Field(None, description="JST, YYYY-MM-DDTHH:MM; empty clears it")
     response_steps: Annotated[list[ResponseStep], Field(max_length=50)] | None = None
 
 
