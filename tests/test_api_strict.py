@@ -280,6 +280,13 @@ def test_the_openapi_document_declares_what_is_checked(client):
     scan_schema = document["components"]["schemas"]["Scan"]["properties"]
     assert scan_schema["source"]["enum"] == ["camera", "station", "wedge", "photo", "typed"] and scan_schema["source"]["default"] == "station"
     parameters = {parameter["name"]: parameter for parameter in document["paths"]["/api/v1/media"]["get"]["parameters"]}
-    assert set(parameters) == {"q", "status", "kind", "contract", "location", "page"}
+    assert set(parameters) == {"q", "status", "kind", "contract", "location", "page", "lang"}
     assert parameters["page"]["schema"]["minimum"] == 1
     json.dumps(document)  # serialisable as it is served
+
+
+def test_an_undeclared_query_parameter_is_refused_like_an_unknown_field(client, cast, worker):
+    body = refused(client.get("/api/v1/media?colour=red", headers=worker), 400, "colour")
+    assert body["message_en"].startswith("URL parameter") and "unknown fields are refused" in body["message_en"]
+    refused(client.get("/api/v1/verify?x=1", headers=worker), 400, "x")
+    assert client.get("/api/v1/media?lang=en&page=1", headers=worker).status_code == 200

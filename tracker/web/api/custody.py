@@ -65,7 +65,7 @@ def get_handover(number):
 
 @route("/handovers/<number>/list", "POST",
        summary=("引渡しリストの取込み（CSV / Excel）", "Import the city's handover list (CSV or Excel), all or nothing"),
-       upload=LIST_UPLOAD, authorize=may_work_on_handover, response=s.ImportedList, status=201, errors=(403, 404, 409, 413),
+       upload=LIST_UPLOAD, query=s.UploadQuery, authorize=may_work_on_handover, response=s.ImportedList, status=201, errors=(403, 404, 409, 413),
        examples=HANDOVER)
 def import_list(number):
     filename, content = upload(LIST_UPLOAD)
@@ -274,7 +274,7 @@ def document_pdf(serial):
 
 
 @route("/documents/<serial>/compare", "POST",
-       summary=("手元の PDF が発行文書と同一か", "Is this PDF byte for byte the one issued?"), upload=PDF_UPLOAD,
+       summary=("手元の PDF が発行文書と同一か", "Is this PDF byte for byte the one issued?"), upload=PDF_UPLOAD, query=s.UploadQuery,
        authorize=may_read_document, response=s.Comparison, errors=(403, 404, 413), examples=SERIAL)
 def compare_document(serial):
     document = papers.get_document(g.user, serial)

@@ -81,11 +81,12 @@ def record_destroyed(number, body: s.Destroyed):
 
 @route("/destructions/<number>/evidence", "POST",
        summary=("写真・報告書の登録（SHA-256）", "Add a photo (before / during / after) or an erasure report; stored by SHA-256"),
-       upload=EVIDENCE_UPLOAD, authorize=may_work_on, response=s.Evidence, status=201, errors=(403, 404, 409, 413),
+       upload=EVIDENCE_UPLOAD, query=s.EvidenceQuery, authorize=may_work_on, response=s.Evidence, status=201, errors=(403, 404, 409, 413),
        examples=APPLICATION)
 def add_evidence(number):
     filename, content = upload(EVIDENCE_UPLOAD)
-    fields = validate(s.EvidenceFields, (request.form if request.files else request.args).to_dict(), "query")
+    fields = validate(s.EvidenceFields, request.form.to_dict(), "form") if request.files else \
+        validate(s.EvidenceFields, request.args.to_dict(), "query")
     found = destruction.add_evidence(g.user, settings(), number, fields.stage, content, filename,
                                      media_type=request.files["file"].mimetype if request.files else (request.mimetype or ""),
                                      medium_id=fields.medium or None)

@@ -44,9 +44,6 @@ def _operation(operation: Operation) -> dict:
     parameters = [_path_parameter(name, operation.path_examples.get(name)) for name in _path_names(operation.rule)]
     if operation.query is not None:
         parameters += _query_parameters(operation.query)
-    if operation.upload is not None:
-        parameters += [{"name": name, "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}}
-                       for name in ("filename", *operation.upload.form_fields)]
     if parameters:
         described["parameters"] = parameters
     if operation.body is not None:

@@ -89,12 +89,14 @@ def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: typ
     declared, ``body=`` (a validated model) and ``query=``; it returns a dict or list (JSON,
     ``status``), a ``(data, status)`` pair, or a ``Response`` (a download).
     """
+    query = query or schemas.Query  # every route refuses parameters it does not declare
     operation = Operation(rule, method, summary, body, body_required, query, response, status,
-                          tuple(sorted({*errors, *((400,) if body or query or upload or "<" in rule else ()),
-                                        *((413,) if body or upload else ()), *(() if public else (401,))})),
+                          tuple(sorted({*errors, 400, *((413,) if body or upload else ()), *(() if public else (401,))})),
                           upload, public, examples or {}, responses)
 
     def decorate(view):
+        wants_query = "query" in inspect.signature(view).parameters
+
         @wraps(view)
         def endpoint(**path):
             try:
@@ -103,8 +105,9 @@ def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: typ
                 if authorize is not None:
                     authorize(g.user, **path)
                 extra = {}
-                if query is not None:
-                    extra["query"] = validate(query, request.args.to_dict(), "query")
+                checked_query = validate(query, request.args.to_dict(), "query")
+                if wants_query:
+                    extra["query"] = checked_query
                 if body is not None:
                     extra["body"] = validate(body, json_body(required=body_required), "body")
                 result = view(**path, **extra)

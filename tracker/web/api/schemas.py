@@ -83,7 +83,12 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """Query parameters: every route's are declared (at least ``lang``) and others refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Annotated[Literal["ja", "en"] | None, WithJsonSchema({"type": "string", "enum": ["ja", "en"]})] = Field(
+        None, description="the language of CSV headings and page texts")
 
 
 class Answer(BaseModel):
@@ -112,6 +117,16 @@ class MediaSearch(Page):
 
 class ContractQuery(Query):
     contract: Line(100) = ""
+
+
+class UploadQuery(Query):
+    filename: Line(200) = Field("", description="the file's name, when it is sent as the raw body")
+
+
+class EvidenceQuery(UploadQuery):
+    stage: Annotated[Literal[EVIDENCE_UPLOAD_STAGES] | None, WithJsonSchema({"type": "string", "enum": list(EVIDENCE_UPLOAD_STAGES)})] = Field(
+        None, description="with a raw body: before, during, after or report")
+    medium: Line(100) = Field("", description="with a raw body: the medium the photo shows (empty: the whole batch)")
 
 
 # ---- requests ------------------------------------------------------------------------------
@@ -671,9 +686,10 @@ class Inspection(Answer):
     balance: str
 
 
-class EvidenceFields(Query):
+class EvidenceFields(BaseModel):
     """What goes with an evidence file: form fields beside it, or the query with a raw body."""
+
+    model_config = ConfigDict(extra="ignore")
 
     stage: Literal[EVIDENCE_UPLOAD_STAGES]
     medium: Line(100) = ""
-    filename: Line(200) = ""
