@@ -4,7 +4,7 @@ a 5xx, its status is one the document declares, its body matches the declared sc
 data is refused with a 4xx; and the ledger still verifies after the whole run.
 
 The number of examples per operation is bounded (``FUZZ_EXAMPLES``, default 3 valid and 3
-invalid) so the five roles take about a minute and a half; examples are derandomised, so a
+invalid) so the five roles take about 75 s of CPU; examples are derandomised, so a
 failure in CI is the same failure on a laptop. ``FUZZ_EXAMPLES=50`` for a deeper run by hand.
 """
 
@@ -21,11 +21,12 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tracker import config, ledger
+from tracker import config, db, ledger
 from tracker.workflows import checks, copies, handovers, incidents, media, tokens, transfers
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 ROLES = ("worker", "responsible", "city", "admin", "anonymous")
+POSTGRES_ROLES = ("worker", "responsible")
 ALWAYS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -46,6 +47,8 @@ def world(cast, data_dir):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_fuzzing_the_api_finds_no_5xx_and_no_answer_off_its_schema(app, world, role):
+    if not db.is_sqlite() and role not in POSTGRES_ROLES:
+        pytest.skip("on PostgreSQL the roles that write (column sizes, NUL bytes) are enough; the rest only read")
     user = {"worker": world.worker, "responsible": world.responsible, "city": world.city, "admin": world.admin}.get(role)
     headers = {"Authorization": f"Bearer {tokens.create_token(user, 'fuzz')}"} if user else {}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
