@@ -70,7 +70,7 @@ class Operation:
     upload: Upload | None = None
     public: bool = False
     path_examples: dict[str, str] = field(default_factory=dict)
-    responses: dict | None = None  # extra response objects by status, already OpenAPI
+    responses: dict | None = None  # other answers by status: a model, or an OpenAPI schema
 
 
 OPERATIONS: list[Operation] = []
@@ -100,8 +100,8 @@ def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: typ
         @wraps(view)
         def endpoint(**path):
             try:
-                _check_path(path)
                 g.user = None if public else tokens.authenticate(request.headers.get("Authorization", ""))
+                _check_path(path)
                 if authorize is not None:
                     authorize(g.user, **path)
                 extra = {}
