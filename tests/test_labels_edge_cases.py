@@ -215,6 +215,8 @@ def test_the_reasons_read_as_people_need_them():
         "forged": ("署名が一致しません（改ざんの疑い：偽造ラベルか、別のシステムのラベルです）",
                    "signature does not match (possibly altered: a forged label, or a label of another installation)"),
         "unsigned": ("署名のないID（手入力）です", "an ID without signature (typed by hand)"),
+        "unreadable": ("読み取った内容に制御文字や壊れた文字が含まれているか、長すぎます（ラベルではありません）",
+                       "the scanned text contains control or broken characters, or is too long (not a label)"),
     }
 
 

@@ -6,7 +6,9 @@ scanning station, an integration or a phone app can do everything the pages offe
 
 from __future__ import annotations
 
-from flask import g
+import json
+
+from flask import g, request
 
 from tracker import register
 from tracker.errors import InvalidInput
@@ -65,12 +67,30 @@ def get_handover(number):
 
 @route("/handovers/<number>/list", "POST",
        summary=("引渡しリストの取込み（CSV / Excel）", "Import the city's handover list (CSV or Excel), all or nothing"),
-       upload=LIST_UPLOAD, query=s.UploadQuery, authorize=may_work_on_handover, response=s.ImportedList, status=201, errors=(403, 404, 409, 413),
-       examples=HANDOVER)
-def import_list(number):
+       upload=LIST_UPLOAD, query=s.ListImportQuery, authorize=may_work_on_handover, response=s.ImportedList, status=201,
+       responses={200: s.ListPreview}, errors=(403, 404, 409, 413), examples=HANDOVER)
+def import_list(number, query: s.ListImportQuery):
     filename, content = upload(LIST_UPLOAD)
-    registered = handovers.import_list(g.user, number, filename, content)
+    options = {"mapping": _list_mapping(request.form.get("mapping") or query.mapping),
+               "sheet": request.form.get("sheet") or query.sheet or None}
+    if query.preview:
+        return handovers.preview_list(g.user, number, filename, content, **options).as_dict(), 200
+    registered = handovers.import_list(g.user, number, filename, content, settings=settings(), **options)
     return {"handover": handovers.get_handover(number).number, "media": [scans.medium_summary(medium) for medium in registered]}
+
+
+def _list_mapping(text: str) -> dict | None:
+    """The column mapping sent as JSON text (a form field or a query parameter)."""
+    if not text:
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
+        raise InvalidInput('mapping は JSON のオブジェクト（{"列名": "項目"}）で送ってください',
+                           'send mapping as a JSON object ({"column name": "field"})', field="mapping")
+    return mapping
 
 
 @route("/handovers/<number>/scans", "POST", summary=("引渡しでの読取り（まとめて）", "Scan labels into the handover (a batch, answered per code)"),

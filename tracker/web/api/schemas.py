@@ -123,6 +123,14 @@ class UploadQuery(Query):
     filename: Line(200) = Field("", description="the file's name, when it is sent as the raw body")
 
 
+class ListImportQuery(UploadQuery):
+    """How to read the city's list; ``sheet`` and ``mapping`` may also come as multipart fields."""
+
+    sheet: Line(100) = Field("", description="the sheet holding the list, when the workbook has several")
+    mapping: Line(4000) = Field("", description='JSON {"column name": "title" | "kind" | … | "ignore"}, when the columns were not recognised')
+    preview: bool = Field(False, description="true: answer what would be registered and write nothing")
+
+
 class EvidenceQuery(UploadQuery):
     stage: Annotated[Literal[EVIDENCE_UPLOAD_STAGES] | None, WithJsonSchema({"type": "string", "enum": list(EVIDENCE_UPLOAD_STAGES)})] = Field(
         None, description="with a raw body: before, during, after or report")
@@ -454,6 +462,20 @@ class Handover(HandoverRecord):
 class ImportedList(Answer):
     handover: str
     media: list[Medium]
+
+
+class ListPreview(Answer):
+    """``preview=true``: what the list would register, counted; nothing written."""
+
+    filename: str
+    sha256: str
+    sheet: str | None
+    header_line: int
+    media: int
+    records: int
+    encrypted: int
+    rows: list[dict]
+    skipped: list[dict]
 
 
 class TransferRecord(Record):
