@@ -7,8 +7,8 @@ a serial number — because what is accepted here is written into the ledger as 
 has a length fitting its column (255 for one-line columns on PostgreSQL) and no control
 characters; a field the API does not know is refused (a misspelt ``encripted`` would otherwise
 be lost without a word); ``null`` is the same as leaving a field out. Query parameters are
-strings by nature and are converted (``?page=2``); unknown ones are ignored (``?lang=en`` is
-read by every page). Responses (``Answer``) name the fields clients rely on and may carry more.
+strings by nature and are converted (``?page=2``); one a route does not declare is refused
+(``lang`` is declared everywhere). Responses (``Answer``) name the fields clients rely on and may carry more.
 """
 
 from __future__ import annotations
