@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from tracker import db, ledger
 from tracker.errors import WrongState
-from tracker.models import Event, EventMedium, Medium, canonical_json
+from tracker.models import Contract, Event, EventMedium, Medium, canonical_json
 from tracker.timeutil import clock_at
 from tracker.workflows import labelling, media
 
@@ -163,9 +163,13 @@ def test_a_data_folder_from_an_older_version_gains_the_new_columns(cast, setting
     medium = register_usb(cast, "古い版の媒体")
     database.execute_sql("ALTER TABLE medium DROP COLUMN is_backup")
     database.execute_sql("ALTER TABLE medium DROP COLUMN last_checked_at")
+    # A table others' foreign keys point at, with rows pointing at it: SQLite must add the
+    # column in place (rebuilding the table would break the media's references to it).
+    database.execute_sql("ALTER TABLE contract DROP COLUMN profile_request_reason")
     create_schema()
     reopened = Medium.get_by_id(medium.id)
     assert reopened.is_backup is False and reopened.last_checked_at is None
+    assert Contract.get_by_id("KG26").profile_request_reason == ""
     assert ledger.verify().ok
 
 

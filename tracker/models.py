@@ -658,8 +658,10 @@ def create_schema() -> None:
     columns the same defaults, so ``verify()`` agrees with the added values.
     """
     with database.atomic():
-        database.create_tables(ALL_MODELS, safe=True)
+        # Columns first, then tables and indexes: an index on a column an older table lacks
+        # would fail before the column could be added.
         _add_missing_columns()
+        database.create_tables(ALL_MODELS, safe=True)
         Meta.insert(key="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
 
 
@@ -668,11 +670,22 @@ def _add_missing_columns() -> None:
 
     real = database.obj
     migrator = None
+    existing = set(real.get_tables())
     for model in ALL_MODELS:
         table = model._meta.table_name
+        if table not in existing:
+            continue  # created whole by create_tables
         present = {column.name for column in real.get_columns(table)}
         for field in model._meta.sorted_fields:
             if field.column_name in present:
                 continue
             migrator = migrator or SchemaMigrator.from_database(real)
-            migrate(migrator.add_column(table, field.column_name, field))
+            if isinstance(real, peewee.SqliteDatabase) and not field.null:
+                # SQLite can only make a column NOT NULL by rebuilding its table, and rebuilding a
+                # table that others' foreign keys point at fails once rows point at it. Added
+                # nullable and filled with the default instead: the app never writes NULL there.
+                loose = field.clone()
+                loose.null = True
+                migrate(migrator.add_column(table, field.column_name, loose), migrator.apply_default(table, field.column_name, field))
+            else:
+                migrate(migrator.add_column(table, field.column_name, field))
