@@ -215,22 +215,117 @@ def config_set_base_url(data_dir, url):
 
 
 @cli.command()
+@click.option("--checkpoint", "checkpoint_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A checkpoint kept from earlier (repeatable): the ledger must still extend it. 保管していたチェックポイント")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="Verify an audit export folder instead, without the database. 監査用エクスポートを検証")
 @click.pass_obj
 @refusals_are_messages
-def verify(data_dir):
-    """Recompute the hash chain and current state; exit 0 only if all match. 台帳の検証."""
+def verify(data_dir, checkpoint_files, export_dir):
+    """Recompute the hash chain and current state; exit 0 only if all match. 台帳の検証.
+
+    \b
+    Exit codes / 終了コード:
+      0  everything matches / すべて一致
+      1  refused, e.g. not a checkpoint file / 実行できません（チェックポイントでないファイル等）
+      3  verification failed / 検証失敗（改ざん・削除・書き換えの疑い）
+    """
+    from tracker import audit_export, checkpoints
+
+    if export_dir:
+        report = audit_export.verify_export(export_dir, list(checkpoint_files))
+        if report.ok:
+            click.echo(f"OK: エクスポートの {report.events} 件のイベント、署名、添付ファイル {report.files_checked} 件はすべて一致 / "
+                       f"all {report.events} events, signatures and {report.files_checked} files of the export match")
+            click.echo(f"{report.origin} head {report.head_hash}")
+            _say_checkpoints_extended(report.checkpoints_checked)
+            return
+        _fail(report.problems)
     settings = open_database(data_dir)
     report = ledger.verify(settings.attachments_dir)
+    trusted = checkpoints.signer(settings.data_dir).verifier
+    kept = [checkpoints.read_file_format(path) for path in checkpoint_files]  # the wrong kind of file: refused
+    report.problems.extend(checkpoints.check_recorded(settings))
+    for path, note in zip(checkpoint_files, kept):
+        label_ja, label_en = f"保管していたチェックポイント（{path}）", f"the checkpoint you kept ({path})"
+        try:
+            found = checkpoints.compare_with_database(checkpoints.parse(note, trusted))
+        except checkpoints.CheckpointRejected as error:
+            found = [ledger.Problem(None, error.message_ja, error.message_en)]
+        report.problems.extend(ledger.Problem(problem.event_seq, f"{label_ja}: {problem.message_ja}", f"{label_en}: {problem.message_en}")
+                               for problem in found)
     if report.ok:
         click.echo(f"OK: {report.events} 件のイベントと現在の状態はすべて一致 / all {report.events} events and the current state match")
         click.echo(f"head {report.head_hash}")
+        _say_checkpoints_extended(len(checkpoint_files))
         return
-    for problem in report.problems:
+    _fail(report.problems)
+
+
+def _say_checkpoints_extended(count: int) -> None:
+    if count:
+        click.echo(f"保管していたチェックポイント {count} 件を含んでいます（交付後の書き換えなし） / "
+                   f"extends the {count} checkpoint(s) you kept (no rewrite since they were handed out)")
+
+
+def _fail(problems) -> None:
+    for problem in problems:
         click.echo(f"NG {problem}", err=True)
-    first = report.problems[0]
+    first = problems[0]
     where = f"イベント #{first.event_seq} / event #{first.event_seq}" if first.event_seq else "現在の状態 / current state"
     click.echo(f"検証失敗 / verification FAILED at {where}", err=True)
     sys.exit(EXIT_TAMPERED)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write it to this file (never overwritten).")
+@click.option("--to", "recipient", default="", help="Who receives it, recorded with it (e.g. 小金井市 市民税課).")
+@click.pass_obj
+@refusals_are_messages
+def checkpoint(data_dir, output, recipient):
+    """Sign the ledger's current head and print it for the city to keep. チェックポイントの発行.
+
+    The checkpoint (C2SP tlog-checkpoint text) is recorded as a checkpoint.issued event. Later,
+    `mediatrail verify --checkpoint FILE` proves the ledger still extends it.
+    """
+    from tracker import checkpoints
+
+    settings = open_database(data_dir)
+    if output:
+        _refuse_existing(output)
+    issued = checkpoints.issue(None, settings, "cli", recipient=recipient)
+    if output:
+        _write_whole(output, issued.note.encode())
+        click.echo(f"書き出しました / wrote {output}", err=True)
+    click.echo(issued.note, nl=False)
+
+
+@cli.command("export")
+@click.option("--audit", "audit_dir", required=True, type=click.Path(file_okay=False),
+              help="A new (or empty) folder for the auditor's export. 監査用エクスポートの出力先")
+@click.option("--no-files", is_flag=True, help="Leave out the attachment files (their hashes stay).")
+@click.pass_obj
+@refusals_are_messages
+def export_command(data_dir, audit_dir, no_files):
+    """Write the ledger for an auditor: events, attachments' hashes, checkpoints, public key.
+    監査用エクスポート（データベースなしで検証可能）."""
+    from pathlib import Path
+
+    from tracker import audit_export
+
+    settings = open_database(data_dir)
+    exported = audit_export.export(settings, Path(audit_dir), with_files=not no_files)
+    click.echo(f"書き出しました / exported {exported.events} events, {exported.files} files: {exported.folder}")
+    click.echo(f"検証 / verify: mediatrail verify --export {exported.folder}")
+
+
+def _refuse_existing(path: str) -> None:
+    import os
+
+    from tracker.errors import AlreadyExists
+
+    if os.path.exists(path):
+        raise AlreadyExists(f"{path} は既にあります。上書きしません", f"{path} exists; it is not overwritten")
 
 
 # ---- people and places -------------------------------------------------------------------------

@@ -5,13 +5,15 @@ A data folder holds everything for the default setup::
     DATA/
       config.json      base URL printed into labels, created by ``mediatrail init``
       secret.key       32 random bytes that sign labels (HMAC); keep it, back it up, never share it
+      checkpoint.key   Ed25519 key that signs checkpoints of the ledger (``tracker.checkpoints``)
+      checkpoints.log  every checkpoint handed out, one JSON line each
       mediatrail.db    the SQLite database (unless DATABASE_URL points to PostgreSQL)
       attachments/     photos and reports, stored by SHA-256 (ab/cdef...)
       outbox/          scans waiting for an unreachable server (scanning stations)
 
 Environment variables override the files so that several web workers on several machines can
 share one PostgreSQL database and one secret: ``DATABASE_URL``, ``MEDIATRAIL_SECRET`` (hex),
-``MEDIATRAIL_BASE_URL``.
+``MEDIATRAIL_BASE_URL``, ``MEDIATRAIL_CHECKPOINT_KEY`` (hex).
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def initialise(data_dir: Path, base_url: str | None = None) -> Settings:
         descriptor = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(new_secret())
+    from tracker import checkpoints  # here: it loads the database layer, which config must not need
+
+    checkpoints.create_key(data_dir)
     _write_config(data_dir, {"base_url": base_url or default_base_url()})
     return load(data_dir)
 

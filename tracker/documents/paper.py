@@ -51,6 +51,7 @@ class Issue:
     verify_url: str  # printed as a vector QR + text; opens the verification page
     issued_at: str  # UTC ISO string like "2026-11-25T13:45:00.000000Z"
     issued_by: str  # name of the person who issued it
+    checkpoint: str = ""  # signed checkpoint note of (head_seq, head_hash) at issued_at; none on a preview
 
 
 def city_title(contract: Contract, paper_kind: str) -> str:
@@ -198,7 +199,7 @@ class Paper:
         pdf.cell(text_w, 3.2, "真正性の確認 / verify:", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.multi_cell(text_w, 3.2, issue.verify_url, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(fonts.FAMILY, "", 6)
-        pdf.multi_cell(text_w, 3.0, f"台帳 #{issue.head_seq} {issue.head_hash}", wrapmode=WrapMode.CHAR,
+        pdf.multi_cell(text_w, 3.0, f"台帳 #{issue.head_seq} {issue.head_hash}{_signature_mark(issue)}", wrapmode=WrapMode.CHAR,
                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(fonts.FAMILY, "", SMALL_PT)
         pdf.cell(text_w, 3.2, f"発行者 {issue.issued_by}　{issue.serial}", new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -260,6 +261,15 @@ def draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
     pdf._out(f"q 0 g {transform} {path} f Q")  # noqa: SLF001 - raw vector path, see docstring
 
 
+def _signature_mark(issue: Issue) -> str:
+    """After the head on every page: the start of the checkpoint's signature, which the reader
+    finds in the full note embedded in the PDF (``checkpoint.txt``) and in the city's copies."""
+    if not issue.checkpoint:
+        return ""
+    signature = issue.checkpoint.rstrip("\n").rsplit(" ", 1)[-1]
+    return f"　署名 {signature[:16]}…"
+
+
 def _contract_lines(contract: Contract, article: str) -> list[str]:
     number = f"　契約番号 {contract.contract_number}" if contract.contract_number else ""
     client = f"{contract.client} {contract.client_section}".strip()
@@ -287,6 +297,13 @@ class _PagedPDF(FPDF):
         self.set_lang("ja")
         fonts.add_japanese_font(self)
         self.set_font(fonts.FAMILY, "", BODY_PT)
+        if issue.checkpoint:
+            # The whole signed note rides along as an attachment: the reader can save it and check
+            # the ledger against it later (`mediatrail verify --checkpoint checkpoint.txt`).
+            issued = from_iso(issue.issued_at)
+            self.embed_file(bytes=issue.checkpoint.encode(), basename="checkpoint.txt", mime_type="text/plain",
+                            creation_date=issued, modification_date=issued,
+                            desc="mediatrail signed checkpoint (C2SP tlog-checkpoint note)")
 
     def header(self) -> None:
         self.paper.draw_header()

@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, list_import, pages, profiles, register_pages
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, pages, profiles, register_pages
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(checks.blueprint)
     app.register_blueprint(destruction.blueprint)
     app.register_blueprint(profiles.blueprint)
+    app.register_blueprint(integrity.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from tracker import db, ledger
+from tracker import checkpoints, db, ledger
 from tracker.documents.paper import Issue
 from tracker.models import Document, Event, User
 from tracker.timeutil import now_iso
@@ -36,9 +36,11 @@ def issue(
     with db.writing():
         head_seq, head_hash = ledger.head()
         serial = inputs.next_number(Document, contract_code, "D", digits=5)
+        issued_at = now_iso()
+        checkpoint = checkpoints.make(checkpoints.signer(settings.data_dir), head_seq, head_hash, issued_at)
         paper = Issue(
             serial=serial, head_seq=head_seq, head_hash=head_hash, verify_url=verify_url(settings, serial),
-            issued_at=now_iso(), issued_by=(issuer or actor).name,
+            issued_at=issued_at, issued_by=(issuer or actor).name, checkpoint=checkpoint.note,
         )
         content = render(paper)
         sha256, changes = attachments.store(settings.attachments_dir, content, "application/pdf", f"{serial}.pdf")
@@ -47,8 +49,10 @@ def issue(
             "head_hash": head_hash, "attachment": sha256, "issued_by": actor.login, "issued_at": paper.issued_at,
         }}
         ledger.append("document.issued", actor.login, contract=contract_code,
-                      data={"serial": serial, "kind": kind, "subject": subject, "sha256": sha256},
+                      data={"serial": serial, "kind": kind, "subject": subject, "sha256": sha256,
+                            "checkpoint": checkpoint.note},
                       changes=changes, media=media)
+    checkpoints.remember(settings, checkpoint)
     return Document.get_by_id(serial)
 
 
