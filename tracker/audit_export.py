@@ -68,6 +68,7 @@ def export(settings, target: Path, actor_login: str | None = None, with_files: b
     verifier = checkpoints.signer(settings.data_dir).verifier
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    partial.chmod(0o755)  # mkdtemp's 0700 would keep the auditor's copy from other accounts
     try:
         attachments = _write_events(partial, checkpoint.size)
         copied = _write_attachments(partial, settings.attachments_dir, attachments, with_files)
