@@ -6,10 +6,13 @@ real database at run time, as in peewee's own examples.
 
 from __future__ import annotations
 
+import errno
 from contextlib import contextmanager
 
 import peewee
 from playhouse.db_url import connect as connect_url
+
+from tracker.errors import StorageFull
 
 database = peewee.DatabaseProxy()
 
@@ -47,14 +50,43 @@ def writing():
     cannot both read the same chain head. PostgreSQL: a transaction-scoped advisory lock does
     the same. Nested calls become savepoints inside the outer, already-locked transaction.
     """
-    if database.in_transaction():
-        with database.atomic():
-            yield
-        return
-    if is_sqlite():
-        with database.atomic("IMMEDIATE"):
-            yield
-    else:
-        with database.atomic():
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK_KEY,))
-            yield
+    try:
+        if database.in_transaction():
+            with database.atomic():
+                yield
+            return
+        if is_sqlite():
+            with database.atomic("IMMEDIATE"):
+                yield
+        else:
+            with database.atomic():
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK_KEY,))
+                yield
+    except peewee.DatabaseError as error:
+        if is_storage_full(error):
+            raise storage_full() from error
+        raise
+
+
+def is_storage_full(error: BaseException) -> bool:
+    """The database could not grow: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or the
+    operating system's ENOSPC / EDQUOT. The transaction was rolled back whole in every case."""
+    seen = set()
+    while error is not None and id(error) not in seen:  # SQLite's own rollback may mask it: look down the chain
+        seen.add(id(error))
+        if getattr(error, "pgcode", None) == "53100" or getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(error).lower()
+        if "database or disk is full" in text or "no space left on device" in text:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def storage_full() -> StorageFull:
+    return StorageFull(
+        "保存先のディスクがいっぱいのため記録できませんでした。何も記録していません（台帳は壊れていません）。"
+        "管理者に空き容量の確保を依頼し、後でもう一度送ってください",
+        "the disk is full, so nothing was recorded (the ledger is intact); ask the administrator to free space, "
+        "then send it again",
+    )

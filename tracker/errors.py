@@ -59,3 +59,12 @@ class KeyReused(DomainError):
 
     status = 409
     code = "idempotency_key_reused"
+
+
+class StorageFull(DomainError):
+    """The disk (or the database's quota) is full: nothing was recorded. 507 Insufficient Storage,
+    a server-side condition the client should retry later — scanning stations keep the scan in
+    their outbox and resend it — rather than a refusal of what was sent."""
+
+    status = 507
+    code = "storage_full"

@@ -7,6 +7,7 @@ citing a file that was never written would fail verification.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -14,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tracker import ledger
+from tracker import db, ledger
 from tracker.errors import InvalidInput
 from tracker.models import Attachment
 from tracker.timeutil import now_iso
@@ -25,10 +26,16 @@ def store(attachments_dir: Path, content: bytes, media_type: str, original_name:
     sha256 = hashlib.sha256(content).hexdigest()
     path = ledger.attachment_path(attachments_dir, sha256)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
-        partial.write_bytes(content)
-        os.replace(partial, path)  # readers never see half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(content)
+            os.replace(partial, path)  # readers never see half a file
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise db.storage_full() from error
+            raise
     if Attachment.select().where(Attachment.sha256 == sha256).exists():
         return sha256, {}
     row = {"media_type": media_type, "size": len(content), "original_name": original_name[:200], "stored_at": now_iso()}
