@@ -390,8 +390,8 @@ def recorded(settings) -> list[tuple[str, str]]:
     return found
 
 
-# Events whose data carries a checkpoint handed out: papers print theirs.
-RECORDING_KINDS = ("checkpoint.issued", "document.issued")
+# Events whose data carries a checkpoint handed out: papers print theirs, backups hold theirs.
+RECORDING_KINDS = ("checkpoint.issued", "document.issued", "backup.made")
 
 
 def check_recorded(settings) -> list[ledger.Problem]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 
@@ -309,7 +310,6 @@ def checkpoint(data_dir, output, recipient):
 def export_command(data_dir, audit_dir, no_files):
     """Write the ledger for an auditor: events, attachments' hashes, checkpoints, public key.
     監査用エクスポート（データベースなしで検証可能）."""
-    from pathlib import Path
 
     from tracker import audit_export
 
@@ -317,6 +317,65 @@ def export_command(data_dir, audit_dir, no_files):
     exported = audit_export.export(settings, Path(audit_dir), with_files=not no_files)
     click.echo(f"書き出しました / exported {exported.events} events, {exported.files} files: {exported.folder}")
     click.echo(f"検証 / verify: mediatrail verify --export {exported.folder}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--medium", "medium_id", help="The backup medium it is written to (registered with the backup flag). バックアップ媒体")
+@click.pass_obj
+@refusals_are_messages
+def backup(data_dir, file, medium_id):
+    """Encrypted snapshot of the database and data folder, taken while the server runs. バックアップ.
+
+    The passphrase is asked twice on the terminal, or read from $MEDIATRAIL_BACKUP_PASSPHRASE.
+    Recorded as a backup.made event. FILE is never overwritten.
+    """
+    from tracker import backup as backups
+
+    settings = open_database(data_dir)
+    made = backups.make(settings, Path(file), _passphrase(confirm=True), medium_id)
+    click.echo(f"バックアップしました / backed up {made.events} events in {made.files} files ({made.source}): {made.path}")
+    click.echo(f"sha256 {made.sha256}  {made.size_bytes:,} bytes")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--test", "trial", is_flag=True,
+              help="Restore into a temporary folder, verify, delete it, and record backup.restore_tested on this installation.")
+@click.option("--medium", "medium_id", help="With --test: the backup medium the file was read from. バックアップ媒体")
+@click.pass_obj
+@refusals_are_messages
+def restore(data_dir, file, trial, medium_id):
+    """Restore a backup into an empty data folder (and empty DATABASE_URL), verified first. 復元.
+
+    \b
+    mediatrail --data NEW restore FILE      NEW must be new or empty; nothing is kept unless the
+                                            manifest, every file's hash and the ledger verify
+    mediatrail restore --test FILE          a restore test, recorded on this installation (Art. 6(2))
+    """
+    from tracker import backup as backups
+
+    if trial:
+        settings = open_database(data_dir)
+        tested = backups.trial_restore(settings, Path(file), _passphrase(confirm=False), medium_id)
+        click.echo(f"復元テスト成功 / restore test passed: {tested.events} events, {tested.files} files, head {tested.head_hash}")
+        return
+    if medium_id:
+        from tracker.errors import InvalidInput
+
+        raise InvalidInput("--medium は --test と一緒に指定してください", "--medium goes with --test")
+    restored = backups.restore(Path(file), data_dir, _passphrase(confirm=False))
+    click.echo(f"復元しました（検証済み） / restored and verified: {restored.events} events, {restored.files} files: {restored.data_dir}")
+    click.echo(f"head {restored.head_hash}")
+
+
+def _passphrase(confirm: bool) -> str:
+    import os
+
+    from tracker.backup import PASSPHRASE_ENVIRONMENT
+
+    return os.environ.get(PASSPHRASE_ENVIRONMENT) or click.prompt(
+        "パスフレーズ / passphrase", hide_input=True, confirmation_prompt=confirm and "確認 / repeat", err=True)
 
 
 def _refuse_existing(path: str) -> None:
