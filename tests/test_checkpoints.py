@@ -46,7 +46,7 @@ def test_a_checkpoint_is_a_c2sp_signed_note_over_size_and_head():
 def test_parse_accepts_its_own_note_and_a_windows_saved_copy():
     signer = fixed_signer()
     made = checkpoints.make(signer, 7, ledger.GENESIS.replace("0", "a"), "2026-11-25T13:45:00.000000Z")
-    for note in (made.note, made.note.replace("\n", "\r\n")):
+    for note in (made.note, "\ufeff" + made.note.replace("\n", "\r\n")):
         parsed = checkpoints.parse(note, signer.verifier)
         assert (parsed.size, parsed.head_hash, parsed.time) == (7, "a" * 64, "2026-11-25T13:45:00.000000Z")
 

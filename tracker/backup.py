@@ -143,17 +143,17 @@ class DecryptingReader(io.RawIOBase):
                                 "wrong passphrase (or the start of the file is damaged); nothing was restored")
         self.source, self.aead, self.prefix, self.header = source, AESGCM(key), prefix, header
         self.counter, self.offset, self.finished = 0, _HEADER.size + CHECK_BYTES, False
-        self.plain, self.lookahead = b"", b""
+        self.plain, self.position, self.lookahead = memoryview(b""), 0, b""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target) -> int:
-        while not self.plain and not self.finished:
+        while self.position == len(self.plain) and not self.finished:
             self._open_next()
-        count = min(len(target), len(self.plain))
-        target[:count] = self.plain[:count]
-        self.plain = self.plain[count:]
+        count = min(len(target), len(self.plain) - self.position)
+        target[:count] = self.plain[self.position: self.position + count]  # a view: no copy of the rest
+        self.position += count
         return count
 
     def _open_next(self) -> None:
@@ -161,7 +161,8 @@ class DecryptingReader(io.RawIOBase):
         self.lookahead = self.source.read(1)
         last = not self.lookahead  # nothing after it: it must have been sealed as the last chunk
         try:
-            self.plain = self.aead.decrypt(_nonce(self.prefix, self.counter, last), sealed, self.header)
+            self.plain = memoryview(self.aead.decrypt(_nonce(self.prefix, self.counter, last), sealed, self.header))
+            self.position = 0
         except InvalidTag as error:
             if last:
                 raise BackupRefused(

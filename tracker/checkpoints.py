@@ -205,7 +205,8 @@ def parse_format(note: str) -> _Parts:
     """Split a note into its parts, refusing (:class:`CheckpointMalformed`) what is not one."""
     if len(note.encode("utf-8", "surrogatepass")) > MAX_NOTE_BYTES:
         raise _malformed("大きすぎます", "too large")
-    note = note.replace("\r\n", "\n")  # saved by a Windows editor: the signed text is LF-only
+    # Saved by a Windows editor: a byte-order mark and CRLF line ends; the signed text has neither.
+    note = note.removeprefix("\ufeff").replace("\r\n", "\n")
     if not note.endswith("\n"):
         note += "\n"
     text, separator, signatures = note.rpartition("\n\n")
