@@ -49,21 +49,14 @@ def main(mountpoint: Path) -> dict:
             "action": "store", "context": cast.cabinet.code})
 
     filler = mountpoint / "filler"
-    with open(filler, "wb") as handle:  # take every free block, as a runaway log file would
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError as error:
-            filled_with = error.errno
-    for block in (4096, 512, 1):  # and the last bytes
-        try:
-            with open(filler, "ab") as handle:
+    filled_with = None
+    with open(filler, "wb", buffering=0) as handle:  # take every free block, as a runaway log file would
+        for block in (65536, 4096, 512, 1):  # unbuffered: nothing left to flush at close
+            try:
                 while True:
                     handle.write(b"\0" * block)
-                    handle.flush()
-        except OSError:
-            pass
+            except OSError as error:
+                filled_with = error.errno
 
     head_before = ledger.head()
     answers, number = [], 0
