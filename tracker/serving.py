@@ -63,16 +63,22 @@ def serve(settings: Settings, plan: Plan, echo: Echo) -> None:
     from tracker.web import create_app
 
     check_ports(plan)
-    overrides = None
-    if plan.tls:  # every page is HTTPS (plain HTTP only redirects), so the session cookie never leaves it
-        overrides = {"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https", "MEDIATRAIL_HTTPS_PORT": plan.port,
-                     "MEDIATRAIL_COMPANY_CERTIFICATE": plan.tls.ca_certificate is None}
-    app = create_app(settings, overrides)
+    app = create_app(settings, app_overrides(plan))
     announce(settings, plan, echo)
     if plan.tls:
         _serve_https(app, plan)
     else:
         _serve_http(app, plan)
+
+
+def app_overrides(plan: Plan) -> dict | None:
+    """The app's settings that depend on how it is served."""
+    if not plan.tls:
+        return None
+    # Every page is HTTPS (plain HTTP only redirects), so the session cookie is Secure: a browser
+    # never sends it over plain HTTP, not even to the redirecting listener.
+    return {"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https", "MEDIATRAIL_HTTPS_PORT": plan.port,
+            "MEDIATRAIL_COMPANY_CERTIFICATE": plan.tls.ca_certificate is None}
 
 
 def announce(settings: Settings, plan: Plan, echo: Echo) -> None:

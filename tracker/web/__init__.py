@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, pages, profiles, register_pages
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, pages, profiles, register_pages, security
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in
+    security.install(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(413, _too_large)
