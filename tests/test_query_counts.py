@@ -1,0 +1,125 @@
+"""Query-count guard: every list page and API listing runs the same number of SQL statements
+whatever the number of rows, and a storage check's reconciliation does not grow with its place.
+
+The data set grows in rounds of the same shapes (media stored, taken out and overdue, received
+and held by a person, lost with an incident, a handover, a transfer, a new storage place); each
+page is fetched after one round and again after three, and the statements it ran are counted on
+the database connection itself. An N+1 (one query per row shown) makes the second count larger.
+Statements are counted, never time: the result is the same on any machine.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+
+from tests.conftest import login
+from tracker import db, ledger
+from tracker.models import Medium
+from tracker.timeutil import now_iso
+from tracker.workflows import checks, handovers, incidents, media, places, tokens, transfers
+
+
+@contextmanager
+def counted():
+    """Count the statements the real database runs inside the block (SQLite and PostgreSQL)."""
+    real = db.database.obj
+    seen: list[str] = []
+    original = real.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    real.execute_sql = execute_sql
+    try:
+        yield seen
+    finally:
+        del real.execute_sql
+
+
+def grow(cast, round_number: int) -> None:
+    """One round of every shape a list page shows: each round adds the same kinds of rows."""
+    cabinet = places.create_location(cast.admin, f"キャビネット{round_number}", "cabinet", "storage", site="本社")
+    for position in range(3):
+        media.register(cast.worker, "KG26", "paper", f"課税資料 {round_number}-{position}", location=cabinet.code)
+        media.register(cast.worker, "KG26", "usb", f"保管USB {round_number}-{position}", location=cast.cabinet.code,
+                       encrypted=True, encryption="AES-256")
+    out = media.register(cast.worker, "KG26", "paper", f"作業中 {round_number}", location=cabinet.code)
+    media.take_out(cast.worker, out.id, cast.work_room.code, "入力作業")
+    with db.writing():  # overdue: expected back yesterday
+        ledger.append("medium.taken_out", cast.worker.login, contract="KG26",
+                      changes={"medium": {out.id: {"due_back": "2000-01-01", "custodian": cast.worker.login}}})
+    media.register(cast.worker, "KG26", "hdd", f"受領のみ {round_number}", encrypted=True, encryption="AES-256")
+    lost = media.register(cast.worker, "KG26", "paper", f"所在不明 {round_number}", location=cabinet.code)
+    with db.writing():
+        ledger.append("medium.lost", cast.worker.login, contract="KG26",
+                      changes={"medium": {lost.id: {"status": "lost", "location": None, "updated_at": now_iso()}}})
+        incidents.open_draft(cast.worker, "KG26", [Medium.get_by_id(lost.id)], source="test", place=cabinet.name,
+                             discovered_at=now_iso(), summary="所在不明")
+    handovers.start(cast.worker, "KG26", "receive", "2026-11-25 10:00", "市役所", "手渡し", "高橋 市役所")
+    transfers.plan(cast.worker, "KG26", "入力作業", "本社", cabinet.code, "社用車", ["佐藤 花子"])
+
+
+PAGES = (
+    "/", "/media", "/media?q=課税", "/media?status=stored", "/register", "/handovers", "/transfers", "/checks",
+    "/incidents", "/destructions", "/contracts/KG26/inspection", "/contracts/KG26/balance",
+)
+API_LISTINGS = (
+    "/api/v1/media", "/api/v1/media?q=USB", "/api/v1/handovers", "/api/v1/transfers", "/api/v1/copy-requests",
+    "/api/v1/checks", "/api/v1/checks/schedule", "/api/v1/incidents", "/api/v1/destructions",
+    "/api/v1/contracts/KG26/inspection",
+)
+
+
+def statements(client, url: str, headers=None) -> int:
+    with counted() as seen:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, (url, response.status_code)
+    return len(seen)
+
+
+def measure(client, token, cabinet_code) -> dict[str, int]:
+    found = {url: statements(client, url) for url in PAGES}
+    found[f"/locations/{cabinet_code}"] = statements(client, f"/locations/{cabinet_code}")
+    found.update({url: statements(client, url, {"Authorization": f"Bearer {token}"}) for url in API_LISTINGS})
+    return found
+
+
+def test_list_pages_and_api_listings_run_a_bounded_number_of_statements(client, cast):
+    token = tokens.create_token(cast.responsible, "bench")
+    login(client, "yamada")
+    grow(cast, 1)
+    small = measure(client, token, cast.cabinet.code)
+    for round_number in (2, 3):
+        grow(cast, round_number)
+    large = measure(client, token, cast.cabinet.code)
+    grown = {url: (small[url], large[url]) for url in small if large[url] != small[url]}
+    assert grown == {}, f"statements per page grew with the rows (before, after): {grown}"
+
+
+def test_storage_check_statements_do_not_grow_with_the_place(client, cast, settings):
+    """Starting, scanning into and reading a check cost the same statements at a place of 4 media
+    and at one of 16: reconciliation works on sets, never one query (or one list scan) per medium."""
+    token = tokens.create_token(cast.worker, "station")
+    headers = {"Authorization": f"Bearer {token}"}
+    login(client, "sato")
+    counts = {}
+    for name, size in (("小キャビネット", 4), ("大キャビネット", 16)):
+        place = places.create_location(cast.admin, name, "cabinet", "storage")
+        stored = [media.register(cast.worker, "KG26", "paper", f"{name} {n}", location=place.code).id for n in range(size)]
+        with counted() as started:
+            check = checks.start(cast.worker, place.code, settings.secret)
+        for medium_id in stored[: size // 2 - 1]:
+            checks.scan(cast.worker, check.number, medium_id, settings.secret)
+        with counted() as scanned:
+            checks.scan(cast.worker, check.number, stored[size // 2], settings.secret)
+        with counted() as reconciled:
+            checks.reconcile(checks.get_check(check.number))
+        counts[name] = {
+            "start": len(started), "scan": len(scanned), "reconcile": len(reconciled),
+            "page": statements(client, f"/checks/{check.number}"),
+            "api": statements(client, f"/api/v1/checks/{check.number}", headers),
+        }
+    assert counts["大キャビネット"] == counts["小キャビネット"]
