@@ -280,7 +280,7 @@ def test_the_openapi_document_declares_what_is_checked(client):
     scan_schema = document["components"]["schemas"]["Scan"]["properties"]
     assert scan_schema["source"]["enum"] == ["camera", "station", "wedge", "photo", "typed"] and scan_schema["source"]["default"] == "station"
     parameters = {parameter["name"]: parameter for parameter in document["paths"]["/api/v1/media"]["get"]["parameters"]}
-    assert set(parameters) == {"q", "status", "kind", "contract", "location", "page", "lang"}
+    assert set(parameters) == {"q", "status", "kind", "contract", "location", "page", "after", "lang"}
     assert parameters["page"]["schema"]["minimum"] == 1
     json.dumps(document)  # serialisable as it is served
 

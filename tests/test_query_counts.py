@@ -123,3 +123,62 @@ def test_storage_check_statements_do_not_grow_with_the_place(client, cast, setti
             "api": statements(client, f"/api/v1/checks/{check.number}", headers),
         }
     assert counts["大キャビネット"] == counts["小キャビネット"]
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 3 media, so that paging shows with a handful."""
+    from tracker import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+
+
+def test_media_pages_follow_a_cursor_both_ways(client, cast, small_pages):
+    registered = [media.register(cast.worker, "KG26", "paper", f"資料 {n}").id for n in range(7)]
+    login(client, "sato")
+    first = client.get("/media").get_data(as_text=True)
+    assert registered[0] in first and registered[3] not in first
+    assert f"after={registered[2]}" in first and "before=" not in first
+    second = client.get(f"/media?after={registered[2]}").get_data(as_text=True)
+    assert registered[3] in second and registered[5] in second and registered[2] not in second
+    assert f"before={registered[3]}" in second and f"after={registered[5]}" in second
+    back = client.get(f"/media?before={registered[3]}").get_data(as_text=True)
+    assert registered[0] in back and registered[2] in back and registered[3] not in back and "before=" not in back
+    last = client.get(f"/media?after={registered[5]}").get_data(as_text=True)
+    assert registered[6] in last and "after=" not in last
+
+
+def test_api_media_cursor_walks_every_medium_once(client, cast, small_pages):
+    registered = [media.register(cast.worker, "KG26", "paper", f"資料 {n}").id for n in range(7)]
+    headers = {"Authorization": f"Bearer {tokens.create_token(cast.worker, 'station')}"}
+    seen, cursor = [], ""
+    while True:
+        body = client.get(f"/api/v1/media?after={cursor}", headers=headers).get_json()
+        seen += [medium["id"] for medium in body["media"]]
+        assert body["total"] == 7 and body["total_is_floor"] is False
+        if body["next"] is None:
+            break
+        cursor = body["next"]
+    assert seen == registered
+
+
+def test_pages_past_the_end_or_negative_answer_at_once(client, cast, small_pages):
+    media.register(cast.worker, "KG26", "paper", "資料")
+    login(client, "sato")
+    assert "資料" in client.get("/media?page=-3").get_data(as_text=True)
+    past = client.get("/media?page=999999")
+    assert past.status_code == 200 and "このページに媒体はありません" in past.get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {tokens.create_token(cast.worker, 'station')}"}
+    deep = client.get("/api/v1/media?page=100000", headers=headers)
+    assert deep.status_code == 400 and deep.get_json()["field"] == "page" and "after" in deep.get_json()["message_en"]
+    assert client.get("/api/v1/handovers?page=51", headers=headers).status_code == 400
+    assert client.get("/api/v1/media?page=-1", headers=headers).status_code == 400
+    assert client.get("/api/v1/media?page=2", headers=headers).get_json()["media"] == []
+
+
+def test_api_listings_take_a_cursor(client, cast):
+    numbers = [handovers.start(cast.worker, "KG26", "receive", "2026-11-25 10:00", "市役所", "手渡し", "高橋").number
+               for _ in range(3)]
+    headers = {"Authorization": f"Bearer {tokens.create_token(cast.worker, 'station')}"}
+    after = client.get(f"/api/v1/handovers?after={numbers[2]}", headers=headers).get_json()
+    assert [record["number"] for record in after] == [numbers[1], numbers[0]]

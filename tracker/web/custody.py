@@ -116,7 +116,8 @@ def _then_handover(number, action, done):
 
 @blueprint.route("/transfers")
 def transfer_list():
-    found = Transfer.select().where(Transfer.contract.in_(access.readable_contracts(g.user))).order_by(Transfer.number.desc())
+    found = (Transfer.select(Transfer, Location).join(Location, on=(Transfer.destination == Location.code))
+             .where(Transfer.contract.in_(access.readable_contracts(g.user))).order_by(Transfer.number.desc()))
     return render_template("transfers.html", transfers=found, contracts=_custody_contracts(), storage=_places("storage"))
 
 

@@ -15,6 +15,10 @@ from tracker.web.i18n import message, translate
 
 blueprint = Blueprint("pages", __name__)
 
+# Each list on the dashboard shows the first rows; the counts above it and the media list
+# (filtered by status) show the rest.
+DASHBOARD_ROWS = 50
+
 
 @blueprint.route("/")
 def dashboard():
@@ -22,15 +26,16 @@ def dashboard():
     return render_template(
         "dashboard.html",
         counts=queries.status_counts(contracts),
-        overdue=queries.overdue(contracts),
-        not_yet_stored=queries.not_yet_stored(contracts),
-        missing=queries.missing(contracts),
+        overdue=queries.overdue(contracts, DASHBOARD_ROWS),
+        not_yet_stored=queries.not_yet_stored(contracts, DASHBOARD_ROWS),
+        missing=queries.missing(contracts, DASHBOARD_ROWS),
         contracts=Contract.select().where(Contract.code.in_(contracts)),
         unsigned=_contracts_without_my_pledge(contracts),
         statuses=STATUSES,
         awaiting_city=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "signed")),
         open_handovers=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "open")),
-        travelling=Transfer.select().where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")),
+        travelling=Transfer.select(Transfer, Location).join(Location, on=(Transfer.destination == Location.code))
+        .where(Transfer.contract.in_(contracts) & (Transfer.status != "arrived")),
         copy_requests=copies.pending(contracts),
         storage_checks=checks.attention(contracts), incidents=incidents.open_for(contracts),
         destructions=destruction.needing_attention(contracts),
@@ -46,11 +51,12 @@ def media_list():
         kind=request.args.get("kind", ""),
         contract=request.args.get("contract", ""),
         location=request.args.get("location", ""),
-        page=request.args.get("page", 1, type=int),
+        page=max(1, request.args.get("page", 1, type=int)),
+        after=request.args.get("after", "")[:100], before=request.args.get("before", "")[:100],
     )
-    found, total = queries.search_media(contracts, wanted)
+    found = queries.search_media(contracts, wanted)
     return render_template(
-        "media.html", media=found, total=total, wanted=wanted, page_size=queries.PAGE_SIZE,
+        "media.html", media=found.media, found=found, total=found.total, wanted=wanted, page_size=queries.PAGE_SIZE,
         statuses=STATUSES, kinds=MEDIUM_KINDS,
         contracts=Contract.select().where(Contract.code.in_(contracts)), locations=Location.select().order_by(Location.code),
         layouts=[preset for preset in presets.list_presets() if preset.kind == "sheet"],

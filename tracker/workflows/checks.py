@@ -110,13 +110,18 @@ def schedules(contracts: list[str]) -> list[Schedule]:
     for code, contract, count in rows:
         held.setdefault(code, {})[contract] = count
     on = today()
-    places = Location.select().where(Location.code.in_(list(held))).order_by(Location.code)
-    return [schedule_of(place, held[place.code], on) for place in places]
+    places = list(Location.select().where(Location.code.in_(list(held))).order_by(Location.code))
+    newest = last_checks([place.code for place in places])
+    registered = _registered_on_each([place.code for place in places if place.code not in newest])
+    return [_schedule(place, held[place.code], newest.get(place.code), registered.get(place.code), on) for place in places]
 
 
 def schedule_of(place: Location, counts: dict[str, int], on: date) -> Schedule:
-    last = last_check(place.code)
-    since = to_jst(last.completed_at).date() if last else _registered_on(place.code)
+    return _schedule(place, counts, last_check(place.code), None, on)
+
+
+def _schedule(place: Location, counts: dict[str, int], last: StorageCheck | None, registered: date | None, on: date) -> Schedule:
+    since = to_jst(last.completed_at).date() if last else (registered or _registered_on(place.code))
     interval = place.check_interval_days
     due = next_due(since, interval) if interval and since else None
     return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on))
@@ -135,10 +140,33 @@ def last_check(location_code: str, before: str | None = None) -> StorageCheck | 
     return StorageCheck.select().where(condition).order_by(StorageCheck.completed_at.desc()).first()
 
 
+def last_checks(location_codes: list[str]) -> dict[str, StorageCheck]:
+    """The newest completed check of each place, in one statement (not one per place)."""
+    if not location_codes:
+        return {}
+    newest = (StorageCheck.select(StorageCheck.location, peewee.fn.MAX(StorageCheck.completed_at).alias("newest"))
+              .where(StorageCheck.location.in_(location_codes) & StorageCheck.completed_at.is_null(False))
+              .group_by(StorageCheck.location))
+    found = (StorageCheck.select().join(newest, on=((StorageCheck.location == newest.c.location_id)
+                                                    & (StorageCheck.completed_at == newest.c.newest)))
+             .order_by(StorageCheck.number))
+    return {check.location_id: check for check in found}
+
+
 def _registered_on(location_code: str) -> date | None:
-    event = (Event.select(Event.at).where((Event.kind == "location.created") & (Event.data == canonical_json({"code": location_code})))
-             .first())
-    return to_jst(event.at).date() if event else None
+    return _registered_on_each([location_code]).get(location_code)
+
+
+def _registered_on_each(location_codes: list[str]) -> dict[str, date]:
+    """The JST day each place was registered, from its ``location.created`` events at once."""
+    if not location_codes:
+        return {}
+    wanted = {canonical_json({"code": code}): code for code in location_codes}
+    events = Event.select(Event.data, Event.at).where((Event.kind == "location.created") & Event.data.in_(list(wanted)))
+    found: dict[str, date] = {}
+    for data, at in events.order_by(Event.seq).tuples():
+        found.setdefault(wanted[data], to_jst(at).date())
+    return found
 
 
 # ---- a session ---------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ class Inspection:
 def overview(actor: User, contract_code: str, settings) -> Inspection:
     contract = access.get_contract(contract_code)
     access.require_read(actor, contract)
-    held = list(Medium.select().where((Medium.contract == contract.code) & Medium.status.in_(HOLDINGS)).order_by(Medium.id))
+    held = list(queries.with_places(Medium.select().where((Medium.contract == contract.code) & Medium.status.in_(HOLDINGS)))
+                .order_by(Medium.id))
     return Inspection(
         contract=contract,
         holdings=_by_place([medium for medium in held if medium.status != "in_transit"]),

@@ -8,7 +8,7 @@ from flask import g
 
 from tracker import ledger, queries
 from tracker.web.api import schemas as s
-from tracker.web.api.plumbing import problems_json, route, settings
+from tracker.web.api.plumbing import problems_json, require_shallow_page, route, settings
 from tracker.workflows import access, media, scans
 
 MEDIUM_ID = {"medium_id": "KG26-00042-Q"}
@@ -16,10 +16,12 @@ MEDIUM_ID = {"medium_id": "KG26-00042-Q"}
 
 @route("/media", summary=("媒体の検索", "Search media"), query=s.MediaSearch, response=s.MediaPage)
 def list_media(query: s.MediaSearch):
+    require_shallow_page(query.page, queries.PAGE_SIZE)
     wanted = queries.MediaFilter(text=query.q, status=query.status, kind=query.kind, contract=query.contract,
-                                 location=query.location, page=query.page)
-    found, total = queries.search_media(access.readable_contracts(g.user), wanted)
-    return {"total": total, "page": wanted.page, "media": [scans.medium_summary(medium) for medium in found]}
+                                 location=query.location, page=query.page, after=query.after)
+    found = queries.search_media(access.readable_contracts(g.user), wanted)
+    return {"total": found.total, "total_is_floor": found.total_is_floor, "page": wanted.page, "next": found.next_after,
+            "media": [scans.medium_summary(medium) for medium in found.media]}
 
 
 @route("/media/<medium_id>", summary=("媒体1件", "One medium"), response=s.Medium, errors=(403, 404), examples=MEDIUM_ID)

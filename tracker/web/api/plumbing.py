@@ -29,6 +29,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 
+from tracker import queries
 from tracker.errors import DomainError, InvalidInput
 from tracker.web.api import messages, schemas
 from tracker.workflows import access, papers, scans, tokens
@@ -248,6 +249,15 @@ def readable(record):
     return record
 
 
+def require_shallow_page(page: int, size: int) -> None:
+    """A deep ``page`` would be an OFFSET that reads every record before it: past the first
+    10,000 records, the cursor ``after`` is the way on, and the refusal says so at once."""
+    if (page - 1) * size >= queries.COUNT_LIMIT:
+        raise InvalidInput(f"{page} ページ目は指定できません（先頭から {queries.COUNT_LIMIT:,} 件まで）。続きは after に前のページの最後のIDを指定してください",
+                           f"page {page} is too deep (the first {queries.COUNT_LIMIT:,} records only); "
+                           "continue with after= the last ID of the previous page", field="page")
+
+
 def listing(model, query) -> list:
     """The records of the contracts the caller may read, newest first, ``LIST_PAGE`` a page;
     the query's ``contract`` and ``status`` narrow them."""
@@ -256,7 +266,11 @@ def listing(model, query) -> list:
         value = getattr(query, name, None)
         if value:
             condition &= getattr(model, name) == value
-    return list(model.select().where(condition).order_by(model._meta.primary_key.desc()).paginate(query.page, LIST_PAGE))
+    key = model._meta.primary_key
+    require_shallow_page(query.page, LIST_PAGE)
+    if query.after:  # keyset: the records after the cursor in this order, whatever the depth
+        return list(model.select().where(condition & (key < query.after)).order_by(key.desc()).limit(LIST_PAGE))
+    return list(model.select().where(condition).order_by(key.desc()).paginate(query.page, LIST_PAGE))
 
 
 def problems_json(problems) -> list[dict]:

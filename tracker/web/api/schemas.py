@@ -100,6 +100,8 @@ class Answer(BaseModel):
 
 class Page(Query):
     page: int = Field(1, ge=1, le=100_000)
+    after: Line(100) = Field("", description="keyset cursor: the last ID or number of the previous page (the answer's "
+                                             "`next`, or the last record of a list); cheaper than `page` however deep")
 
 
 class Listing(Page):
@@ -360,7 +362,9 @@ class Medium(Answer):
 
 class MediaPage(Answer):
     total: int
+    total_is_floor: bool = Field(False, description="more than `total` match: matches are counted up to 10,000")
     page: int
+    next: str | None = Field(None, description="`after` for the next page; null on the last")
     media: list[Medium]
 
 
