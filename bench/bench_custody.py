@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from labels.payload import medium_url  # noqa: E402
 from tracker import config, db, ledger  # noqa: E402
 from tracker.models import create_schema  # noqa: E402
-from tracker.workflows import handovers, people, scans  # noqa: E402
+from tracker.workflows import handovers, people, roster, scans  # noqa: E402
 
 
 def main() -> None:
@@ -70,7 +70,7 @@ def cast():
     people.create_contract(admin, "BN26", "ベンチマーク", "小金井市")
     worker = people.create_user(admin, "worker", "作業者", "contractor", "benchmark-pw")
     city = people.create_user(admin, "city", "市 職員", "municipality", "benchmark-pw")
-    people.add_to_roster(admin, "BN26", "worker", "responsible")
+    roster.decide(city, roster.apply_add(admin, "BN26", "worker", "responsible").number, True)
     people.sign_pledge(worker, "BN26")
     return worker, city
 

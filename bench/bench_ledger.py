@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker import config, db, ledger  # noqa: E402
 from tracker.models import ALL_MODELS, User, create_schema  # noqa: E402
-from tracker.workflows import labelling, media, people, places  # noqa: E402
+from tracker.workflows import labelling, media, people, places, roster  # noqa: E402
 
 WRITERS = 8
 
@@ -49,7 +49,8 @@ def run(url: str, per_writer: int) -> tuple[int, float, bool]:
     admin = people.create_user(None, "admin", "管理者", "admin", "benchmark-pw")
     people.create_contract(admin, "BN26", "ベンチマーク", "小金井市")
     worker = people.create_user(admin, "worker", "作業者", "contractor", "benchmark-pw")
-    people.add_to_roster(admin, "BN26", "worker", "responsible")
+    city = people.create_user(admin, "city", "市 職員", "municipality", "benchmark-pw")
+    roster.decide(city, roster.apply_add(admin, "BN26", "worker", "responsible").number, True)
     people.sign_pledge(worker, "BN26")
     places.create_location(admin, "キャビネット", "cabinet", "storage")
     medium_ids = [media.register(worker, "BN26", "usb", f"媒体{n}", encrypted=True, encryption="AES").id for n in range(WRITERS)]

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from labels import payload  # noqa: E402
 from tracker import config, db, ledger  # noqa: E402
 from tracker.models import ALL_MODELS, Event, create_schema  # noqa: E402
-from tracker.workflows import media, people, places, tokens  # noqa: E402
+from tracker.workflows import media, people, places, roster, tokens  # noqa: E402
 
 CONTRACT = "LD26"
 PASSWORD = "load-test-password"
@@ -60,11 +60,12 @@ def prepare(data_dir: Path, database_url: str | None, clients: int, media_per_cl
     admin = people.create_user(None, "admin", "管理者", "admin", PASSWORD)
     people.create_contract(admin, CONTRACT, "負荷試験", "小金井市")
     cabinets = tuple(places.create_location(admin, f"キャビネット{name}", "cabinet", "storage").code for name in "AB")
+    city = people.create_user(admin, "city", "市 職員", "municipality", PASSWORD)
     staff = []
     for number in range(min(workers, clients)):
         login = f"worker{number:02d}"
         staff.append(people.create_user(admin, login, f"作業者{number}", "contractor", PASSWORD))
-        people.add_to_roster(admin, CONTRACT, login, "responsible" if number == 0 else "worker")
+        roster.decide(city, roster.apply_add(admin, CONTRACT, login, "responsible" if number == 0 else "worker").number, True)
         people.sign_pledge(staff[-1], CONTRACT)
     site_tokens, site_media, codes = [], [], {}
     for number in range(clients):

@@ -10,7 +10,7 @@ import pytest
 
 from tracker import config, db
 from tracker.models import ALL_MODELS, create_schema
-from tracker.workflows import people, places
+from tracker.workflows import people, places, roster
 
 PASSWORD = "correct-horse-9"
 
@@ -67,12 +67,20 @@ class Cast:
         self.worker = people.create_user(self.admin, "sato", "佐藤 花子", "contractor", PASSWORD)
         self.newcomer = people.create_user(self.admin, "suzuki", "鈴木 一郎", "contractor", PASSWORD)
         self.city = people.create_user(self.admin, "takahashi", "高橋 市役所", "municipality", PASSWORD, organisation="小金井市 市民税課")
-        people.add_to_roster(self.admin, "KG26", "yamada", "responsible")
+        self.rostered(self.admin, "KG26", "yamada", "responsible")
         people.sign_pledge(self.responsible, "KG26")
-        people.add_to_roster(self.responsible, "KG26", "sato", "worker")
+        self.rostered(self.responsible, "KG26", "sato", "worker")
         people.sign_pledge(self.worker, "KG26")
         self.cabinet = places.create_location(self.admin, "施錠キャビネットA", "cabinet", "storage", site="本社", room="2F 保管室")
         self.work_room = places.create_location(self.admin, "作業室1", "room", "work", site="本社", room="3F")
+
+
+    def rostered(self, applicant, contract_code, login, role="worker", **details):
+        """Put ``login`` on the roster as Art. 8 has it: ``applicant`` applies, the city approves."""
+        application = roster.apply_add(applicant, contract_code, login, role, **details)
+        if application.status == "pending":
+            roster.decide(self.city, application.number, True)
+        return application
 
 
 @pytest.fixture

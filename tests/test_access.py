@@ -6,7 +6,7 @@ import pytest
 
 from tracker import ledger
 from tracker.errors import NotAllowed
-from tracker.workflows import media, people
+from tracker.workflows import media, people, roster
 
 
 def refused(call):
@@ -32,7 +32,7 @@ def test_a_person_not_on_the_roster_is_refused(cast):
 
 
 def test_a_rostered_worker_without_a_pledge_is_refused(cast):
-    people.add_to_roster(cast.responsible, "KG26", "suzuki", "worker")
+    cast.rostered(cast.responsible, "KG26", "suzuki", "worker")
     error = refused(lambda: register(cast.newcomer))
     assert "Art. 11" in error.message_en
     people.sign_pledge(cast.newcomer, "KG26")
@@ -40,7 +40,7 @@ def test_a_rostered_worker_without_a_pledge_is_refused(cast):
 
 
 def test_a_removed_worker_is_refused(cast):
-    people.remove_from_roster(cast.responsible, "KG26", "sato", reason="異動")
+    roster.remove(cast.responsible, "KG26", "sato", reason="異動")
     error = refused(lambda: register(cast.worker))
     assert "removed" in error.message_en
 
@@ -51,9 +51,9 @@ def test_municipality_and_admin_hold_no_custody(cast):
 
 
 def test_only_the_responsible_person_manages_workers(cast):
-    refused(lambda: people.add_to_roster(cast.worker, "KG26", "suzuki", "worker"))
-    refused(lambda: people.add_to_roster(cast.responsible, "KG26", "suzuki", "responsible"))
-    refused(lambda: people.add_to_roster(cast.city, "KG26", "suzuki", "worker"))
+    refused(lambda: cast.rostered(cast.worker, "KG26", "suzuki", "worker"))
+    refused(lambda: cast.rostered(cast.responsible, "KG26", "suzuki", "responsible"))
+    refused(lambda: cast.rostered(cast.city, "KG26", "suzuki", "worker"))
 
 
 def test_only_admins_create_users(cast):
@@ -67,6 +67,6 @@ def test_pledge_records_the_exact_text_hash(cast):
 
 
 def test_a_responsible_person_records_a_paper_pledge(cast):
-    people.add_to_roster(cast.responsible, "KG26", "suzuki", "worker")
+    cast.rostered(cast.responsible, "KG26", "suzuki", "worker")
     pledge = people.sign_pledge(cast.responsible, "KG26", "suzuki", signed_on="2026-04-01")
     assert (pledge.method, pledge.recorded_by, pledge.signed_on) == ("paper", "yamada", "2026-04-01")

@@ -14,7 +14,7 @@ from conftest import PASSWORD, csrf, login
 from tracker import ledger
 from tracker.errors import NotAllowed, NotAuthenticated, WrongState
 from tracker.models import Event, Medium, User
-from tracker.workflows import access, media, people, tokens
+from tracker.workflows import access, media, people, roster, tokens
 
 DISABLED = "sato's account is disabled"
 REMOVED = "sato was removed from the roster of contract KG26 (Art. 8)"
@@ -139,7 +139,7 @@ def test_a_reactivated_account_may_act_again(cast, usb):
 
 @pytest.fixture
 def removed(cast, usb):
-    people.remove_from_roster(cast.responsible, "KG26", "sato", reason="異動")
+    roster.remove(cast.responsible, "KG26", "sato", reason="異動")
     return usb
 
 
@@ -195,6 +195,6 @@ def test_a_removed_member_still_logs_in_but_sees_none_of_the_contract(cast, remo
 
 
 def test_a_member_added_back_needs_a_new_roster_entry_and_may_act(cast, removed):
-    people.add_to_roster(cast.responsible, "KG26", "sato", "worker")
+    cast.rostered(cast.responsible, "KG26", "sato", "worker")
     assert media.take_out(sato(), removed.id, cast.work_room.code, "入力作業").status == "in_use"
 

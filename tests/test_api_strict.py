@@ -15,7 +15,7 @@ import pytest
 from labels import payload
 from tracker import ledger
 from tracker.models import Medium, ScanReceipt
-from tracker.workflows import media, people, tokens
+from tracker.workflows import media, people, roster, tokens
 
 from test_scanner_decode import png_header
 
@@ -175,7 +175,7 @@ def test_a_batch_answers_each_code_and_records_the_good_ones_around_a_poisoned_o
 @pytest.fixture
 def second_worker(cast):
     other = people.create_user(cast.admin, "ito", "伊藤 次郎", "contractor", "correct-horse-9")
-    people.add_to_roster(cast.responsible, "KG26", "ito", "worker")
+    cast.rostered(cast.responsible, "KG26", "ito", "worker")
     people.sign_pledge(other, "KG26")
     return bearer(other)
 
@@ -233,7 +233,7 @@ def test_a_removed_worker_is_refused_before_any_upload_is_read(client, cast, wor
     number = client.post("/api/v1/handovers", headers=worker, json={
         "contract": "KG26", "direction": "receive", "handover_at": "2026-11-25T10:00", "place": "市役所", "means": "手渡し",
         "city_official": "高橋"}).get_json()["number"]
-    people.remove_from_roster(cast.responsible, "KG26", "sato")
+    roster.remove(cast.responsible, "KG26", "sato")
     from tracker.workflows import handover_list
 
     monkeypatch.setattr(handover_list, "parse", lambda *_: pytest.fail("the list was parsed before the permission check"))
@@ -248,7 +248,7 @@ def test_a_removed_worker_posting_huge_photos_as_evidence_gets_a_403_at_once(cli
     from tracker.workflows import destruction
 
     monkeypatch.setattr(destruction, "get_application", lambda number: type("A", (), {"contract": "KG26", "number": number})())
-    people.remove_from_roster(cast.responsible, "KG26", "sato")
+    roster.remove(cast.responsible, "KG26", "sato")
     monkeypatch.setattr("scanner.images.load_image", lambda *_a, **_k: pytest.fail("a photo was decoded before the permission check"))
     monkeypatch.setattr("flask.Request.files", property(lambda self: pytest.fail("the upload was read before the permission check")))
     response = client.post("/api/v1/destructions/KG26-A0001/evidence", headers=worker,

@@ -91,7 +91,7 @@ def test_a_second_list_or_a_list_with_a_known_serial_is_refused_whole(cast):
 
 def test_a_label_of_another_contract_is_refused_during_a_handover(cast):
     people.create_contract(None, "KG27", "別の業務", "小金井市")
-    people.add_to_roster(cast.admin, "KG27", "sato", "worker")
+    cast.rostered(cast.admin, "KG27", "sato", "worker")
     people.sign_pledge(cast.worker, "KG27")
     foreign = media.register(cast.worker, "KG27", "usb", "別契約のUSB", encrypted=True, encryption="AES")
     handover, _ = open_receiving(cast)

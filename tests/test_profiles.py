@@ -156,9 +156,9 @@ def usb(cast, contract="KG26", encrypted=False):
 
 def second_contract(cast, code: str, profile: str):
     people.create_contract(cast.admin, code, "別の委託業務", "試験市", profile=profile)
-    people.add_to_roster(cast.admin, code, "yamada", "responsible")
+    cast.rostered(cast.admin, code, "yamada", "responsible")
     people.sign_pledge(cast.responsible, code)
-    people.add_to_roster(cast.responsible, code, "sato", "worker")
+    cast.rostered(cast.responsible, code, "sato", "worker")
     people.sign_pledge(cast.worker, code)
 
 

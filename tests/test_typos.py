@@ -126,6 +126,6 @@ def _responsible_of(cast, contract_code):
     from conftest import PASSWORD
 
     person = people.create_user(cast.admin, "kimura", "木村 次郎", "contractor", PASSWORD)
-    people.add_to_roster(cast.admin, contract_code, "kimura", "responsible")
+    cast.rostered(cast.admin, contract_code, "kimura", "responsible")
     people.sign_pledge(person, contract_code)
     return person

@@ -125,7 +125,7 @@ def test_login_does_not_redirect_off_site(client, cast):
 def test_a_new_worker_signs_the_pledge_in_the_app_and_may_then_act(client, cast):
     from tracker.workflows import people
 
-    people.add_to_roster(cast.responsible, "KG26", "suzuki", "worker")
+    cast.rostered(cast.responsible, "KG26", "suzuki", "worker")
     login(client, "suzuki")
     page = client.get("/").get_data(as_text=True)
     assert "誓約書が未提出" in page

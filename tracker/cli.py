@@ -503,14 +503,24 @@ def roster():
 @click.argument("contract_code")
 @click.argument("login")
 @click.option("--role", type=click.Choice(["responsible", "worker"]), default="worker", show_default=True)
+@click.option("--employer", default="", help="所属（雇用主）。省略時は契約の受託者 / employer (default: the contractor)")
+@click.option("--employment-type", default="regular", show_default=True,
+              help="正社員 / 派遣 / 契約社員 / パート / 再委託先 (regular, dispatched, fixed_term, part_time, subcontractor)")
+@click.option("--from", "effective_from", default="", help="従事開始日 YYYY-MM-DD / from (date)")
+@click.option("--reason", default="", help="理由 / why")
 @click.pass_obj
 @refusals_are_messages
-def roster_add(data_dir, contract_code, login, role):
-    from tracker.workflows import people
+def roster_add(data_dir, contract_code, login, role, employer, employment_type, effective_from, reason):
+    """Apply to put a person on the roster; the city approves it on the roster page (Art. 8)."""
+    from tracker.workflows import roster as roster_changes
 
     open_database(data_dir)
-    people.add_to_roster(None, contract_code, login, role)
-    click.echo(f"名簿に追加しました / added to roster: {login} ({role})")
+    application = roster_changes.apply_add(None, contract_code, login, role, employer=employer,
+                                           employment_type=employment_type, effective_from=effective_from, reason=reason)
+    if application.status == "pending":
+        click.echo(f"申請しました（市の承認待ち） / applied, waiting for the city's approval: {application.number} {login} ({role})")
+    else:
+        click.echo(f"名簿に追加し、市に届け出ました / added and notified to the city: {application.number} {login} ({role})")
 
 
 @roster.command("remove")
@@ -520,11 +530,31 @@ def roster_add(data_dir, contract_code, login, role):
 @click.pass_obj
 @refusals_are_messages
 def roster_remove(data_dir, contract_code, login, reason):
-    from tracker.workflows import people
+    """Take a person off the roster at once; the removal is reported to the city."""
+    from tracker.workflows import roster as roster_changes
 
     open_database(data_dir)
-    people.remove_from_roster(None, contract_code, login, reason)
-    click.echo(f"名簿から外しました / removed from roster: {login}")
+    application = roster_changes.remove(None, contract_code, login, reason)
+    click.echo(f"名簿から外し、市に報告しました / removed and reported to the city: {application.number} {login}")
+
+
+@roster.command("list")
+@click.argument("contract_code")
+@click.pass_obj
+@refusals_are_messages
+def roster_list(data_dir, contract_code):
+    """The roster and the changes waiting for the city."""
+    from tracker import vocabulary
+    from tracker.workflows import roster as roster_changes
+
+    open_database(data_dir)
+    for entry in roster_changes.entries(contract_code):
+        click.echo(f"{entry.user.login}\t{entry.user.name}\t{vocabulary.CONTRACT_ROLES[entry.role][0]}\t{entry.employer}\t"
+                   f"{vocabulary.EMPLOYMENT_TYPES.get(entry.employment_type, ('—',))[0]}\t"
+                   f"{roster_changes.approval_number(entry.approval) if entry.approval else '—'}")
+    for application in roster_changes.waiting(contract_code):
+        click.echo(f"{application.number}\t{vocabulary.ROSTER_CHANGES[application.change][0]}\t{application.user_id}\t"
+                   f"{vocabulary.ROSTER_APPLICATION_STATUSES[application.status][0]}")
 
 
 @cli.group()

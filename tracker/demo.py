@@ -59,6 +59,7 @@ from tracker.workflows import (
     media,
     people,
     places,
+    roster,
     scans,
     transfers,
 )
@@ -463,9 +464,9 @@ class _Story:
                 contractor_address="東京都小金井市梶野町5丁目", contract_number="三鷹市契約第2026-1203号",
                 period_start="2026-06-01", period_end="2027-02-28", profile="generic",
             )
-            people.add_to_roster(admin, GENERIC_CONTRACT, "yamada", "responsible", reported_on=self.date(38))
+            _rostered(admin, self.actors["kobayashi"], GENERIC_CONTRACT, "yamada", "responsible")
             people.sign_pledge(yamada, GENERIC_CONTRACT)
-            people.add_to_roster(yamada, GENERIC_CONTRACT, "sato", "worker", reported_on=self.date(38))
+            _rostered(yamada, self.actors["kobayashi"], GENERIC_CONTRACT, "sato", "worker")
             people.sign_pledge(sato, GENERIC_CONTRACT)
             for kind, title, items, records, extra in (
                 ("paper", "特定健康診査 問診票（原票）", ["氏名", "生年月日", "問診回答"], 320, {}),
@@ -515,13 +516,19 @@ def _people() -> dict[str, User]:
         client_section="市民部 市民税課", contractor_address="東京都小金井市梶野町5丁目", contract_number="小金井市契約第2026-0412号",
         period_start="2026-04-01", period_end="2027-03-31",
     )
-    today = timeutil.utc_now().astimezone(timeutil.JST).date().isoformat()
-    people.add_to_roster(admin, CONTRACT, "yamada", "responsible", reported_on=today)
+    _rostered(admin, actors["takahashi"], CONTRACT, "yamada", "responsible", reason="契約締結に伴う取扱責任者の届出")
     people.sign_pledge(actors["yamada"], CONTRACT)
     for login in ("sato", "suzuki"):
-        people.add_to_roster(actors["yamada"], CONTRACT, login, "worker", reported_on=today)
+        _rostered(actors["yamada"], actors["takahashi"], CONTRACT, login, "worker", reason="入力業務の従事者")
         people.sign_pledge(actors[login], CONTRACT)
     return actors
+
+
+def _rostered(applicant: User, city: User, contract: str, login: str, role: str, reason: str = "") -> None:
+    """Art. 8 as the demo's people went through it: applied for, then approved by the city."""
+    application = roster.apply_add(applicant, contract, login, role, reason=reason)
+    if application.status == "pending":
+        roster.decide(city, application.number, True)
 
 
 def _photo(medium_id: str, stage: str, moment: datetime, seed: int) -> bytes:

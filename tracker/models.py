@@ -129,12 +129,46 @@ class RosterEntry(BaseModel):
     added_at = peewee.CharField()
     removed_at = peewee.CharField(null=True)
     reported_on = peewee.CharField(null=True)  # date the change was reported to the city
+    employer = peewee.CharField(default="")  # the person's employer (the contractor, an agency, a subcontractor)
+    employment_type = peewee.CharField(default="")  # see EMPLOYMENT_TYPES (Art. 15); "" before it was recorded
+    approval = peewee.CharField(null=True)  # the roster application the city approved (or was notified of)
 
-    ledger_fields = ("contract", "user", "role", "added_at", "removed_at", "reported_on")
+    ledger_fields = ("contract", "user", "role", "added_at", "removed_at", "reported_on", "employer",
+                     "employment_type", "approval")
 
     @property
     def active(self) -> bool:
         return self.removed_at is None
+
+
+EMPLOYMENT_TYPES = ("regular", "dispatched", "fixed_term", "part_time", "subcontractor")
+ROSTER_CHANGES = ("add", "remove", "role")
+ROSTER_APPLICATION_STATUSES = ("pending", "approved", "rejected", "notified", "reported", "acknowledged")
+
+
+class RosterApplication(BaseModel):
+    """A change of the roster put to the city (Art. 8): a person added, removed, or given another
+    role. Where the contract's provisions ask for prior approval, an addition or role change takes
+    effect only when the city approves; a removal takes effect at once and is reported."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-R0001; the approval number is "<number>-承認"
+    contract = peewee.ForeignKeyField(Contract, backref="roster_applications")
+    change = peewee.CharField(choices=[(c, c) for c in ROSTER_CHANGES])
+    user = peewee.ForeignKeyField(User, backref="roster_applications")
+    role = peewee.CharField(choices=[(role, role) for role in CONTRACT_ROLES])
+    employer = peewee.CharField(default="")
+    employment_type = peewee.CharField(default="")
+    effective_from = peewee.CharField(default="")  # ISO date the applicant asks for
+    reason = peewee.TextField(default="")
+    applied_by = peewee.CharField(null=True)  # None: the installation (`mediatrail roster add`)
+    applied_at = peewee.CharField()
+    status = peewee.CharField(choices=[(s, s) for s in ROSTER_APPLICATION_STATUSES])
+    decided_by = peewee.CharField(null=True)
+    decided_at = peewee.CharField(null=True)
+    decision_note = peewee.TextField(default="")
+
+    ledger_fields = ("contract", "change", "user", "role", "employer", "employment_type", "effective_from", "reason",
+                     "applied_by", "applied_at", "status", "decided_by", "decided_at", "decision_note")
 
 
 class Pledge(BaseModel):
@@ -148,8 +182,18 @@ class Pledge(BaseModel):
     text_sha256 = peewee.CharField(max_length=64)
     method = peewee.CharField()  # "electronic" (signed in the app) or "paper" (recorded)
     recorded_by = peewee.CharField()
+    role = peewee.CharField(default="")  # the roster role whose form was signed; "" before forms per role
+    sheet = peewee.CharField(null=True)  # SHA-256 of the signed sheet (photo or scan) of a paper pledge
+    submitted_on = peewee.CharField(null=True)  # ISO date handed to the city (Art. 11)
+    submitted_how = peewee.CharField(default="")  # e.g. 持参, 郵送
+    submitted_to = peewee.CharField(default="")  # the city official who received it
+    submission_recorded_by = peewee.CharField(null=True)
+    confirmed_by = peewee.CharField(null=True)  # the city user who confirmed receipt
+    confirmed_at = peewee.CharField(null=True)
 
-    ledger_fields = ("contract", "user", "signed_on", "text_version", "text_sha256", "method", "recorded_by")
+    ledger_fields = ("contract", "user", "signed_on", "text_version", "text_sha256", "method", "recorded_by", "role",
+                     "sheet", "submitted_on", "submitted_how", "submitted_to", "submission_recorded_by",
+                     "confirmed_by", "confirmed_at")
 
 
 LOCATION_KINDS = ("cabinet", "safe", "room", "work_place")
@@ -641,7 +685,7 @@ class Document(BaseModel):
 
 
 PROJECTED_MODELS = (
-    User, ProvisionProfile, Contract, Location, RosterEntry, Pledge, Attachment, Medium,
+    User, ProvisionProfile, Contract, Location, RosterEntry, RosterApplication, Pledge, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
 )

@@ -29,7 +29,13 @@ EVENTS = {
     "contract.created": ("契約登録", "contract registered"),
     "roster.added": ("名簿追加（第8条）", "added to roster (Art. 8)"),
     "roster.removed": ("名簿から削除（第8条）", "removed from roster (Art. 8)"),
-    "pledge.signed": ("誓約書提出（第11条）", "pledge signed (Art. 11)"),
+    "roster.applied": ("名簿の変更申請（第8条）", "roster change applied for (Art. 8)"),
+    "roster.approved": ("名簿の変更の承認", "roster change approved"),
+    "roster.rejected": ("名簿の変更の却下", "roster change rejected"),
+    "roster.acknowledged": ("名簿の変更の受領確認", "roster change acknowledged by the city"),
+    "pledge.signed": ("誓約書への署名（第11条）", "pledge signed (Art. 11)"),
+    "pledge.submitted": ("誓約書の市への提出", "pledge handed to the city"),
+    "pledge.confirmed": ("市による誓約書の受領確認", "pledge receipt confirmed by the city"),
     "location.created": ("保管場所登録", "location registered"),
     "medium.registered": ("媒体受領・登録", "medium registered"),
     "medium.stored": ("保管（第7条第1号）", "stored (Art. 7(1))"),
@@ -85,6 +91,7 @@ EVENTS = {
 }
 
 DOCUMENTS = {
+    "roster": ("取扱責任者・従事者名簿", "roster of handlers"),
     "handover_receipt": ("預り証", "custody receipt"),
     "return_receipt": ("返還受領書", "return receipt"),
     "transfer_record": ("移送記録", "transfer record"),
@@ -185,3 +192,26 @@ INCIDENT_STATUSES = {
 
 def event_name(kind: str) -> tuple[str, str]:
     return EVENTS.get(kind, (kind, kind))
+
+CONTRACT_ROLES = {"responsible": ("取扱責任者", "responsible person"), "worker": ("従事者", "worker")}
+
+# Art. 15: dispatched and other non-regular staff are bound the same way, so the roster says which.
+EMPLOYMENT_TYPES = {
+    "regular": ("正社員", "regular employee"),
+    "dispatched": ("派遣", "dispatched worker"),
+    "fixed_term": ("契約社員", "fixed-term employee"),
+    "part_time": ("パート・アルバイト", "part-time"),
+    "subcontractor": ("再委託先", "subcontractor's staff"),
+}
+EMPLOYMENT_TYPE_SHORT = {"dispatched": ("派遣社員", "派遣労働者"), "fixed_term": ("契約",), "part_time": ("パート", "アルバイト")}
+
+ROSTER_CHANGES = {"add": ("追加", "addition"), "remove": ("削除", "removal"), "role": ("役割の変更", "change of role")}
+
+ROSTER_APPLICATION_STATUSES = {
+    "pending": ("市の承認待ち", "waiting for the city's approval"),
+    "approved": ("承認済", "approved"),
+    "rejected": ("却下", "rejected"),
+    "notified": ("届出済（市の確認待ち）", "notified, waiting for the city's acknowledgement"),
+    "reported": ("報告済（市の確認待ち）", "reported, waiting for the city's acknowledgement"),
+    "acknowledged": ("市が確認済", "acknowledged by the city"),
+}

@@ -12,7 +12,7 @@ Every refusal raises ``NotAllowed`` with the reason in Japanese and English.
 from __future__ import annotations
 
 from tracker.errors import DomainError, NotAllowed, NotFound
-from tracker.models import Contract, Pledge, RosterEntry, User
+from tracker.models import Contract, Pledge, RosterApplication, RosterEntry, User
 
 
 def require_active(actor: User) -> None:
@@ -41,6 +41,11 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
             "municipality staff do not hold media; a contractor's worker must do this",
         )
     entry = roster_entry(actor, contract)
+    if (entry is None or not entry.active) and _waiting_for_approval(actor, contract):
+        raise NotAllowed(
+            f"{actor.name} さんを契約「{contract.title}」の名簿に加える申請は市の承認待ちです。承認されるまで取り扱えません（第8条）",
+            f"{actor.login}'s addition to the roster of contract {contract.code} is waiting for the city's approval (Art. 8)",
+        )
     if entry is None:
         raise NotAllowed(
             f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません（第8条）",
@@ -116,6 +121,11 @@ def readable_contracts(actor: User) -> list[str]:
         entry.contract_id
         for entry in RosterEntry.select().where((RosterEntry.user == actor.login) & RosterEntry.removed_at.is_null())
     ]
+
+
+def _waiting_for_approval(actor: User, contract: Contract) -> bool:
+    return RosterApplication.select().where((RosterApplication.contract == contract.code) & (RosterApplication.user == actor.login)
+                                            & (RosterApplication.change == "add") & (RosterApplication.status == "pending")).exists()
 
 
 def roster_entry(actor: User, contract: Contract) -> RosterEntry | None:

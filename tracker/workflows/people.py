@@ -131,55 +131,6 @@ def create_contract(
     return Contract.get(Contract.code == code)
 
 
-def add_to_roster(actor: User | None, contract_code: str, login: str, role: str = "worker", reported_on: str | None = None) -> RosterEntry:
-    """Admins appoint the responsible person; the responsible person adds workers."""
-    contract = access.get_contract(contract_code)
-    person = access.get_user(login)
-    inputs.parse_choice(role, CONTRACT_ROLES, "名簿の役割", "roster role")
-    if person.role != "contractor":
-        raise InvalidInput(
-            f"{person.name} さんは受託者の職員ではないため名簿に登録できません",
-            f"{login} is not contractor staff and cannot be on a roster",
-        )
-    _require_roster_manager(actor, contract, role)
-    if reported_on:
-        inputs.parse_date(reported_on)
-    key = access.roster_key(contract.code, person.login)
-    with db.writing():
-        existing = RosterEntry.get_or_none(RosterEntry.key == key)
-        if existing and existing.active:
-            raise AlreadyExists(f"{person.name} さんは既に名簿に登録されています", f"{login} is already on the roster")
-        ledger.append(
-            "roster.added",
-            actor.login if actor else None,
-            contract=contract.code,
-            data={"login": person.login, "role": role},
-            changes={"roster_entry": {key: {
-                "contract": contract.code, "user": person.login, "role": role,
-                "added_at": now_iso(), "removed_at": None, "reported_on": reported_on,
-            }}},
-        )
-    return RosterEntry.get(RosterEntry.key == key)
-
-
-def remove_from_roster(actor: User | None, contract_code: str, login: str, reason: str = "") -> RosterEntry:
-    contract = access.get_contract(contract_code)
-    key = access.roster_key(contract.code, login)
-    entry = RosterEntry.get_or_none(RosterEntry.key == key)
-    if entry is None or not entry.active:
-        raise WrongState(f"{login} は契約 {contract.code} の名簿に登録されていません", f"{login} is not on the roster of {contract.code}")
-    _require_roster_manager(actor, contract, entry.role)
-    with db.writing():
-        ledger.append(
-            "roster.removed",
-            actor.login if actor else None,
-            contract=contract.code,
-            data={"login": login, "reason": reason},
-            changes={"roster_entry": {key: {"removed_at": now_iso()}}},
-        )
-    return RosterEntry.get(RosterEntry.key == key)
-
-
 def sign_pledge(actor: User, contract_code: str, signer_login: str | None = None, signed_on: str | None = None) -> Pledge:
     """A person signs in the app for themself, or the responsible person records a paper pledge."""
     contract = access.get_contract(contract_code)
@@ -213,17 +164,6 @@ def sign_pledge(actor: User, contract_code: str, signer_login: str | None = None
             }}},
         )
     return Pledge.get(Pledge.key == key)
-
-
-def _require_roster_manager(actor: User | None, contract: Contract, role: str) -> None:
-    if actor is None:
-        return
-    if actor.is_admin:
-        access.require_active(actor)
-        return
-    if role == "responsible":
-        raise NotAllowed("取扱責任者の指名はシステム管理者が行います", "only an administrator appoints the responsible person")
-    access.require_responsible(actor, contract)
 
 
 def _hash_password(password: str) -> str:
