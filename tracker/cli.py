@@ -897,5 +897,7 @@ def _write_whole(target: str, content: bytes) -> None:
     os.replace(temporary, target)
 
 
+from tracker import cli_oversight  # noqa: E402,F401  (attaches its commands to the groups above)
+
 if __name__ == "__main__":
     main()

@@ -35,11 +35,32 @@ DEFAULT_PORT = 8000
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """The mail server that tells the city of an incident at once (``config.json`` "smtp"; the
+    password only from the environment, ``MEDIATRAIL_SMTP_PASSWORD``, never in a file)."""
+
+    host: str
+    port: int = 25
+    sender: str = "mediatrail@localhost"
+    security: str = "none"  # none | starttls | ssl
+    username: str = ""
+    timeout: float = 10.0
+
+    @property
+    def password(self) -> str:
+        return os.environ.get("MEDIATRAIL_SMTP_PASSWORD", "")
+
+
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
     base_url: str
     secret: bytes
+    smtp: Smtp | None = None  # None: notices wait, shown as not yet sent
 
     @property
     def attachments_dir(self) -> Path:
@@ -138,7 +159,37 @@ def load(data_dir: Path) -> Settings:
         database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILE}",
         base_url=os.environ.get("MEDIATRAIL_BASE_URL") or config.get("base_url") or default_base_url(),
         secret=_load_secret(data_dir),
+        smtp=_smtp_from(config.get("smtp")),
     )
+
+
+def _smtp_from(section) -> Smtp | None:
+    if not isinstance(section, dict) or not section.get("host"):
+        return None
+    return Smtp(host=str(section["host"]), port=int(section.get("port", 25)),
+                sender=str(section.get("sender") or "mediatrail@localhost"),
+                security=str(section.get("security") or "none"), username=str(section.get("username") or ""),
+                timeout=float(section.get("timeout", 10.0)))
+
+
+def set_smtp(data_dir: Path, host: str, port: int, sender: str, security: str = "none", username: str = "") -> Smtp:
+    """Record the mail server in ``config.json`` (an empty host removes it)."""
+    if not is_initialised(data_dir):
+        load(data_dir)  # raises the "run mediatrail init first" refusal
+    if security not in SMTP_SECURITY:
+        raise InvalidInput(f"SMTPの暗号化は {'/'.join(SMTP_SECURITY)} のいずれかです", f"SMTP security must be one of {'/'.join(SMTP_SECURITY)}")
+    if not 0 < int(port) < 65536:
+        raise InvalidInput("SMTPのポート番号が範囲外です", "the SMTP port is out of range")
+    if host and "@" not in sender:
+        raise InvalidInput(f"差出人のメールアドレス「{sender}」が正しくありません", f"the sender address {sender!r} is not an email address")
+    config = json.loads((data_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    if host:
+        config["smtp"] = {"host": host.strip(), "port": int(port), "sender": sender.strip(), "security": security,
+                          "username": username.strip()}
+    else:
+        config.pop("smtp", None)
+    _write_config(data_dir, config)
+    return _smtp_from(config.get("smtp"))
 
 
 def default_base_url() -> str:

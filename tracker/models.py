@@ -96,11 +96,12 @@ class Contract(BaseModel):
     profile = peewee.CharField(default="")
     profile_requested = peewee.CharField(default="")  # a change waiting for the city's approval
     profile_request_reason = peewee.CharField(default="")
+    notify_email = peewee.CharField(default="")  # where the city is told of an incident at once (Art. 19)
 
     ledger_fields = (
         "title", "client", "client_section", "contractor", "contractor_address",
         "contract_number", "period_start", "period_end", "created_at",
-        "profile", "profile_requested", "profile_request_reason",
+        "profile", "profile_requested", "profile_request_reason", "notify_email",
     )
 
 
@@ -627,6 +628,7 @@ class CheckScan(BaseModel):
 
 
 INCIDENT_STATUSES = ("draft", "preliminary", "final", "closed")
+INCIDENT_KINDS = ("lost", "leaked", "misdelivered", "damaged", "tampered", "seal_broken", "missing_in_transit", "other")
 
 
 class Incident(BaseModel):
@@ -658,8 +660,13 @@ class Incident(BaseModel):
     preliminary_at = peewee.CharField(null=True)
     final_at = peewee.CharField(null=True)
     closed_at = peewee.CharField(null=True)
+    kind = peewee.CharField(default="lost")  # INCIDENT_KINDS
+    report_due_at = peewee.CharField(null=True)  # the first written report's limit, from the profile
+    city_told_at = peewee.CharField(null=True)  # when the city was first told (its notice was delivered)
+    plan = peewee.CharField(default="")  # the emergency response plan in force when it opened (ResponsePlan key)
 
     ledger_fields = (
+        "kind", "report_due_at", "city_told_at", "plan",
         "contract", "status", "media", "source", "summary", "pi_items", "record_count", "encrypted", "place",
         "last_seen", "occurred_at", "discovered_at", "circumstances", "cause", "response_steps",
         "secondary_harm", "prevention", "persons_response", "publication", "found", "opened_by", "opened_at",
@@ -684,10 +691,67 @@ class Document(BaseModel):
     ledger_fields = ("contract", "kind", "subject", "head_seq", "head_hash", "attachment", "issued_by", "issued_at")
 
 
+class ResponsePlan(BaseModel):
+    """緊急時対応計画 (Art. 19(2)): a contract's plan for accidents, made beforehand and kept as
+    numbered versions — an incident names the version that was in force when it opened."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/v<n>"
+    contract = peewee.ForeignKeyField(Contract, backref="response_plans")
+    version = peewee.IntegerField()
+    contacts = peewee.TextField()  # who is called, in which order, how
+    steps = peewee.TextField()  # what is done first
+    decides = peewee.TextField()  # who decides (stopping work, telling the persons, publication)
+    recorded_by = peewee.CharField()
+    recorded_at = peewee.CharField()
+
+    ledger_fields = ("contract", "version", "contacts", "steps", "decides", "recorded_by", "recorded_at")
+
+
+class Instruction(BaseModel):
+    """The city's instruction on an incident (Art. 19(1)): each needs the contractor's response."""
+
+    key = peewee.CharField(primary_key=True)  # "<incident>/<n>"
+    incident = peewee.ForeignKeyField(Incident, backref="instructions")
+    text = peewee.TextField()
+    given_by = peewee.CharField()  # a municipality login
+    given_at = peewee.CharField()
+    response = peewee.TextField(default="")
+    responded_by = peewee.CharField(null=True)
+    responded_at = peewee.CharField(null=True)
+
+    ledger_fields = ("incident", "text", "given_by", "given_at", "response", "responded_by", "responded_at")
+
+
+NOTICE_STATUSES = ("pending", "sent")
+
+
+class Notice(BaseModel):
+    """An email telling the city something at once (an incident). Recorded before it is sent, so
+    a mail server that is down loses nothing: it stays ``pending``, each failed attempt noted,
+    and is retried until delivered."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-N0001
+    contract = peewee.ForeignKeyField(Contract, backref="notices")
+    subject = peewee.CharField(default="")  # what it is about: the incident number
+    recipient = peewee.CharField(default="")
+    title = peewee.CharField()
+    body = peewee.TextField()
+    status = peewee.CharField(choices=[(s, s) for s in NOTICE_STATUSES])
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.CharField(default="")
+    last_attempt_at = peewee.CharField(null=True)
+    sent_at = peewee.CharField(null=True)
+    created_at = peewee.CharField()
+
+    ledger_fields = ("contract", "subject", "recipient", "title", "body", "status", "attempts", "last_error",
+                     "last_attempt_at", "sent_at", "created_at")
+
+
 PROJECTED_MODELS = (
     User, ProvisionProfile, Contract, Location, RosterEntry, RosterApplication, Pledge, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
+    ResponsePlan, Instruction, Notice,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)

@@ -79,6 +79,13 @@ EVENTS = {
     "incident.preliminary": ("事故報告（速報）", "incident reported (preliminary)"),
     "incident.final": ("事故報告（確報）", "incident reported (final)"),
     "incident.closed": ("事故報告の終了", "incident closed"),
+    "incident.instructed": ("市の指示（第19条）", "the city's instruction (Art. 19)"),
+    "incident.instruction_answered": ("市の指示への対応", "response to the city's instruction"),
+    "response_plan.recorded": ("緊急時対応計画の登録（第19条第2項）", "emergency response plan recorded (Art. 19(2))"),
+    "contract.notify_email_set": ("市への通知先の設定", "city's notice address set"),
+    "notice.queued": ("市への通知（送信待ち）", "notice to the city queued"),
+    "notice.sent": ("市への通知の送信", "notice to the city sent"),
+    "notice.failed": ("市への通知の送信失敗（再送します）", "notice to the city failed (will retry)"),
     "destruction.applied": ("消去・廃棄の申請（第17条第2項）", "destruction applied for (Art. 17(2))"),
     "destruction.approved": ("消去・廃棄の承認", "destruction approved"),
     "destruction.rejected": ("消去・廃棄の却下", "destruction rejected"),
@@ -188,6 +195,26 @@ INCIDENT_STATUSES = {
     "final": ("確報済", "final report issued"),
     "closed": ("終了", "closed"),
 }
+
+INCIDENT_KINDS = {
+    "lost": ("紛失・所在不明", "lost"),
+    "leaked": ("漏えい", "leaked"),
+    "misdelivered": ("誤送付・誤交付", "misdelivered"),
+    "damaged": ("き損・滅失", "damaged"),
+    "tampered": ("改ざん", "tampered with"),
+    "seal_broken": ("封印の破損", "seal broken"),
+    "missing_in_transit": ("移送中の所在不明", "missing in transit"),
+    "other": ("その他の事故", "other"),
+}
+
+FIRST_REPORT_STATES = {
+    "due": ("第一報の期限内", "first report due"),
+    "overdue": ("第一報の期限超過", "first report overdue"),
+    "on_time": ("期限内に報告済", "reported in time"),
+    "late": ("期限後に報告", "reported late"),
+}
+
+NOTICE_STATUSES = {"pending": ("未送信", "not yet sent"), "sent": ("送信済", "sent")}
 
 
 def event_name(kind: str) -> tuple[str, str]:

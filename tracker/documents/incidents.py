@@ -13,7 +13,7 @@ from __future__ import annotations
 from tracker import vocabulary
 from tracker.documents.checks import encryption_text
 from tracker.documents.paper import Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
-from tracker.models import Document, Incident, Medium
+from tracker.models import Document, Incident, Medium, ResponsePlan
 from tracker.timeutil import wareki
 
 ARTICLE = "特記事項 第19条"
@@ -43,11 +43,14 @@ def incident_report(incident: Incident, stage: str, preliminary: Document | None
 
     paper.heading("2. 事故の概要 / what happened")
     paper.fields([
+        ("種類 / kind", " / ".join(vocabulary.INCIDENT_KINDS.get(incident.kind, (incident.kind, incident.kind)))),
         ("概要 / summary", incident.summary or "—"),
         ("発生場所 / place", incident.place or "—"),
         ("発生日時 / occurred", when(incident.occurred_at) if incident.occurred_at else "不明（最終確認から発見までの間）"),
         ("発見日時 / discovered", when(incident.discovered_at)),
-        ("発見の経緯 / found by", f"保管状況点検 {incident.source}" if incident.source else "取扱者からの届出"),
+        ("発見の経緯 / found by", _source(incident)),
+        ("市への第一報 / city first told", when(incident.city_told_at) if incident.city_told_at else "未送信 / not yet sent"),
+        ("第一報（書面）の期限 / first report due", when(incident.report_due_at) if incident.report_due_at else "—"),
         ("発生状況 / circumstances", incident.circumstances or "—"),
         ("原因 / cause", incident.cause or "調査中 / under investigation"),
     ])
@@ -81,8 +84,29 @@ def incident_report(incident: Incident, stage: str, preliminary: Document | None
         ("再発防止策 / prevention", incident.prevention or "検討中"),
     ])
 
+    plan = ResponsePlan.get_or_none(ResponsePlan.key == incident.plan) if incident.plan else None
+    paper.heading("6. 緊急時対応計画（事前に定めた計画）/ emergency response plan in force")
+    if plan is None:
+        paper.paragraph("事故の発生時点で緊急時対応計画は登録されていませんでした / no emergency response plan was recorded when it opened")
+    else:
+        paper.fields([
+            ("計画 / plan", f"{plan.key}（{wareki(plan.recorded_at)} 登録、{name_of(plan.recorded_by)}）"),
+            ("連絡体制 / contacts", plan.contacts),
+            ("初動の手順 / first steps", plan.steps),
+            ("判断する者 / who decides", plan.decides),
+        ])
+
+    instructions = sorted(incident.instructions, key=lambda row: int(row.key.rsplit("/", 1)[1]))
+    if instructions:
+        paper.heading("7. 委託者の指示と対応 / the city's instructions and responses")
+        paper.table(["No.", "指示（日時・指示者）", "内容", "対応（日時）"],
+                    [[str(number), f"{when(row.given_at)}\n{name_of(row.given_by)}", row.text,
+                      f"{row.response}（{when(row.responded_at)}）" if row.responded_at else "未対応 / not yet answered"]
+                     for number, row in enumerate(instructions, start=1)],
+                    [10, 40, 65, 65], ["RIGHT", "LEFT", "LEFT", "LEFT"])
+
     if incident.found:
-        paper.heading("6. 発見された媒体 / media found again")
+        paper.heading("8. 発見された媒体 / media found again")
         paper.table(["媒体ID", "発見日時", "場所・保持", "発見者", "備考"],
                     [[entry["medium"], when(entry["found_at"]), entry["where"], name_of(entry["found_by"]), entry.get("note", "")]
                      for entry in incident.found], [30, 36, 50, 30, 34])
@@ -91,3 +115,11 @@ def incident_report(incident: Incident, stage: str, preliminary: Document | None
     paper.signatures([("報告者（取扱責任者）", issue.issued_by or "—", f"{status_ja} {when(reported_at)}"),
                       ("受託者", incident.contract.contractor or "—", "")], title="報告者 / reported by")
     return paper.output()
+
+
+def _source(incident: Incident) -> str:
+    if not incident.source:
+        return "取扱者からの届出 / reported by a handler"
+    if incident.source.startswith("CHK"):
+        return f"保管状況点検 {incident.source}"
+    return f"移送 {incident.source}"

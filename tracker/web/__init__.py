@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, pages, profiles, register_pages, security
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, security
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(list_import.blueprint)
     app.register_blueprint(register_pages.blueprint)
     app.register_blueprint(checks.blueprint)
+    app.register_blueprint(oversight.blueprint)
     app.register_blueprint(destruction.blueprint)
     app.register_blueprint(profiles.blueprint)
     app.register_blueprint(integrity.blueprint)

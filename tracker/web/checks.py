@@ -14,7 +14,7 @@ from tracker.errors import DomainError
 from tracker.models import Contract, Incident, Location, Medium
 from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
 from tracker.web.i18n import message, translate
-from tracker.workflows import access, checks, incidents, inspection, papers, places, scans
+from tracker.workflows import access, checks, incident_instructions, incidents, inspection, notices, papers, places, scans
 
 blueprint = Blueprint("checks", __name__)
 
@@ -160,7 +160,9 @@ def incident_page(number):
     return render_template("incident.html", incident=incident, may_edit=may_edit, names=access.user_names(),
                    may_close=access.allows(access.require_responsible, g.user, incident.contract) and incident.status != "closed",
                    preliminary=incidents.report_of(incident, "preliminary"), final=incidents.report_of(incident, "final"),
-                   media={medium.id: medium for medium in Medium.select().where(Medium.id.in_(incident.media or ["-"]))})
+                   media={medium.id: medium for medium in Medium.select().where(Medium.id.in_(incident.media or ["-"]))},
+                   notices=notices.of_subject(incident.number), instructions=incident_instructions.of_incident(incident),
+                   may_answer=access.allows(access.require_responsible, g.user, incident.contract))
 
 
 @blueprint.route("/incidents/<number>/preliminary", methods=["POST"])

@@ -354,7 +354,18 @@ def note_seal(actor: User, number: str, medium_id: str, intact: bool, note: str 
                       data={"number": check.number, "seal_intact": bool(intact), "note": note},
                       changes={"check_scan": {key: {"seal_intact": bool(intact), "note": note}}, **_joined(check, actor)},
                       media=[medium.id])
+        if not intact and not _seal_incident_open(check.number, medium.id):
+            incidents.open_draft(actor, medium.contract_id, [media.get_medium(medium.id)], source=check.number,
+                                 place=_place_label(check.location), discovered_at=now_iso(), kind="seal_broken",
+                                 summary=f"保管状況点検 {check.number} で {medium.id} の封印（{medium.seal_number or '番号なし'}）の異常",
+                                 circumstances=note)
     return CheckScan.get_by_id(key)
+
+
+def _seal_incident_open(check_number: str, medium_id: str) -> bool:
+    """A broken seal noted again in the same check is the same accident, already told."""
+    return any(medium_id in incident.media for incident in
+               Incident.select().where((Incident.source == check_number) & (Incident.kind == "seal_broken")))
 
 
 # ---- devices and pending scans -----------------------------------------------------------------

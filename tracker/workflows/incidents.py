@@ -20,14 +20,15 @@ and reports already issued stay as they were.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from tracker import db, ledger, vocabulary
 from tracker.documents import incidents as incident_papers
 from tracker.documents.paper import name_of
 from tracker.errors import InvalidInput, WrongState
-from tracker.models import Document, Handover, Incident, Location, Medium, Transfer, User
-from tracker.timeutil import format_jst, now_iso
-from tracker.workflows import access, inputs, media, papers, places
+from tracker.models import INCIDENT_KINDS, Document, Handover, Incident, Instruction, Location, Medium, Transfer, User
+from tracker.timeutil import JST, format_jst, from_iso, now_iso, to_iso, to_jst
+from tracker.workflows import access, inputs, media, notices, papers, places, profiles, response_plans
 
 OPEN_STATUSES = ("draft", "preliminary")
 LOSABLE = ("received", "stored", "in_use", "in_transit")
@@ -49,25 +50,114 @@ _REQUIRED = {
 }
 
 
-def open_draft(actor: User, contract_code: str, lost: list[Medium], *, source: str, place: str, discovered_at: str,
-               summary: str, circumstances: str = "") -> Incident:
-    """A new draft for ``lost`` media of one contract, pre-filled from the ledger. Call inside
-    ``db.writing()``, in the transaction that recorded them as lost (callers check access)."""
-    ids = sorted(medium.id for medium in lost)
-    items = list(dict.fromkeys(item for medium in lost for item in medium.pi_items or []))
-    encrypted = {medium.encrypted for medium in lost}
+def open_draft(actor: User, contract_code: str, concerned: list[Medium], *, source: str, place: str, discovered_at: str,
+               summary: str, circumstances: str = "", kind: str = "lost") -> Incident:
+    """A new draft of ``kind`` for ``concerned`` media of one contract (possibly none: a leak by
+    mail), pre-filled from the ledger, and its notice to the city queued (``notices``) — the
+    city is told at once, not when the report is written. Call inside ``db.writing()``, in the
+    transaction that recorded what happened (callers check access)."""
+    inputs.parse_choice(kind, INCIDENT_KINDS, "事故の種類", "kind of incident")
+    ids = sorted(medium.id for medium in concerned)
+    items = list(dict.fromkeys(item for medium in concerned for item in medium.pi_items or []))
+    encrypted = {medium.encrypted for medium in concerned}
     number = inputs.next_number(Incident, contract_code, "I")
+    plan = response_plans.current(contract_code)
     row = {
-        "contract": contract_code, "status": "draft", "media": ids, "source": source, "summary": summary,
-        "pi_items": items, "record_count": sum(medium.record_count for medium in lost),
+        "contract": contract_code, "status": "draft", "kind": kind, "media": ids, "source": source, "summary": summary,
+        "pi_items": items, "record_count": sum(medium.record_count for medium in concerned),
         "encrypted": encrypted.pop() if len(encrypted) == 1 else None, "place": place[:250],
         "last_seen": "\n".join(last_seen_line(medium_id) for medium_id in ids), "occurred_at": None,
         "discovered_at": discovered_at, "circumstances": circumstances, "response_steps": [],
-        "opened_by": actor.login, "opened_at": now_iso(),
+        "opened_by": actor.login, "opened_at": now_iso(), "report_due_at": first_report_due(contract_code, discovered_at),
+        "plan": plan.key if plan else "",
     }
-    ledger.append("incident.opened", actor.login, contract=contract_code, data={"number": number, "source": source, "media": ids},
+    ledger.append("incident.opened", actor.login, contract=contract_code,
+                  data={"number": number, "source": source, "media": ids, "kind": kind},
                   changes={"incident": {number: row}}, media=ids)
-    return get_incident(number)
+    incident = get_incident(number)
+    notices.queue(actor.login, contract_code, number, *_notice_text(incident))
+    return incident
+
+
+def open_by_hand(actor: User, contract_code: str, kind: str, summary: str, media_ids=(), circumstances: str = "",
+                 place: str = "") -> Incident:
+    """Anyone handling the contract's media reports an accident of any kind, from any page. A
+    medium reported ``lost`` is recorded as missing in the same transaction."""
+    contract = access.get_contract(contract_code)
+    access.require_custody(actor, contract)
+    inputs.parse_choice(kind, INCIDENT_KINDS, "事故の種類", "kind of incident")
+    summary = inputs.require_text(summary, "概要", "summary", 1000)
+    circumstances = _text(circumstances or "", "circumstances")
+    ids = list(dict.fromkeys(part.strip().upper() for part in media_ids if part and part.strip()))
+    with db.writing():
+        concerned = [media.get_medium(medium_id) for medium_id in ids]
+        for medium in concerned:
+            if medium.contract_id != contract.code:
+                raise WrongState(f"{medium.id} は別の契約（{medium.contract_id}）の媒体です",
+                                 f"{medium.id} belongs to another contract ({medium.contract_id})", id=medium.id)
+            if kind in ("lost", "missing_in_transit"):
+                media.require_status(medium, LOSABLE)
+        where = (place or "").strip()[:250] or "、".join(_recorded_place(medium) for medium in concerned) or "—"
+        now = now_iso()
+        if kind in ("lost", "missing_in_transit"):
+            for medium in concerned:
+                ledger.append("medium.lost", actor.login, contract=contract.code,
+                              data={"place": _recorded_place(medium), "circumstances": circumstances},
+                              changes={"medium": {medium.id: {"status": "lost", "location": None, "custodian": None,
+                                                              "purpose": "", "due_back": None, "updated_at": now}}})
+        return open_draft(actor, contract.code, concerned, source="", place=where, discovered_at=now, summary=summary,
+                          circumstances=circumstances, kind=kind)
+
+
+def first_report_due(contract_code: str, discovered_at: str) -> str:
+    """The limit of the first written report, from the contract's profile: the end of the JST day
+    it was found (``same_day``), or a number of hours after."""
+    rule = profiles.for_contract(contract_code).incidents.first_report
+    found = from_iso(discovered_at)
+    if rule == "same_day":
+        day_end = datetime.combine(to_jst(found).date() + timedelta(days=1), time(0, 0), tzinfo=JST) - timedelta(microseconds=1)
+        return to_iso(day_end)
+    return to_iso(found + timedelta(hours=int(rule)))
+
+
+def first_report_state(incident: Incident) -> str:
+    """``on_time`` / ``late`` (reported after its limit) / ``overdue`` (not reported, limit
+    passed) / ``due`` (not reported yet, within its limit)."""
+    if not incident.report_due_at:
+        return "on_time" if incident.preliminary_at else "due"
+    if incident.preliminary_at:
+        return "late" if incident.preliminary_at > incident.report_due_at else "on_time"
+    return "overdue" if now_iso() > incident.report_due_at else "due"
+
+
+def overdue(contracts: list[str]) -> list[Incident]:
+    return [incident for incident in open_for(contracts) if first_report_state(incident) == "overdue"]
+
+
+def _notice_text(incident: Incident) -> tuple[str, str]:
+    kind_ja, kind_en = vocabulary.INCIDENT_KINDS[incident.kind]
+    contract = incident.contract
+    title = f"【事故の第一報】{contract.client} {contract.title}：{kind_ja}（{incident.number}）"
+    body = "\n".join([
+        f"{profiles.for_contract(contract).addressee(contract.client)}",
+        "",
+        f"{contract.contractor or '受託者'}より、個人情報取扱特記事項{profiles.for_contract(contract).incidents.article}に基づき、事故の発生をお知らせします。",
+        "",
+        f"事故番号: {incident.number}",
+        f"種類: {kind_ja} / {kind_en}",
+        f"契約: {contract.title}（{contract.code}）",
+        f"概要: {incident.summary}",
+        f"発見日時: {format_jst(incident.discovered_at)}",
+        f"場所: {incident.place or '—'}",
+        f"媒体: {'、'.join(incident.media) or 'なし'}",
+        f"個人情報の項目・件数: {'、'.join(incident.pi_items or []) or '—'}・{incident.record_count:,}件",
+        f"第一報（書面）の期限: {format_jst(incident.report_due_at)}",
+        f"緊急時対応計画: {incident.plan or '未登録'}",
+        "",
+        "詳細と市からの指示の記録は mediatrail の事故報告の画面でご覧いただけます。",
+        f"This is an incident notice ({kind_en}) for contract {contract.code}, sent by mediatrail.",
+    ])
+    return title, body
 
 
 def report_lost(actor: User, medium_id: str, circumstances: str = "") -> Incident:
@@ -149,6 +239,9 @@ def close(actor: User, number: str, reason: str) -> Incident:
     with db.writing():
         incident = get_incident(number)
         all_found = set(incident.media) <= {entry["medium"] for entry in incident.found}
+        if Instruction.select().where((Instruction.incident == number) & Instruction.responded_at.is_null()).exists():
+            raise WrongState(f"{number} には対応が未記録の市の指示があります。対応を記録してから終了してください",
+                             f"{number} has an instruction from the city without a response; record it before closing")
         if not (incident.status == "final" or (incident.status == "draft" and all_found)):
             raise WrongState(
                 f"{number} は終了できません。確報を発行した後か、報告前にすべての媒体が発見された場合に終了できます",

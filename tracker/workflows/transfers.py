@@ -17,7 +17,7 @@ from tracker.documents import transfers as transfer_papers
 from tracker.errors import WrongState
 from tracker.models import Medium, Transfer, TransferItem, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, media, papers, places, profiles
+from tracker.workflows import access, incidents, inputs, media, notices, papers, places, profiles
 
 # Media that may leave: held here and not already travelling or missing.
 SENDABLE = ("received", "stored", "in_use")
@@ -194,9 +194,29 @@ def arrive(actor: User, number: str, seal_intact: bool, settings, note: str = ""
                                            "seal_intact": bool(seal_intact), "exceptions": note}},
                      "medium": medium_changes},
         )
-        return papers.issue(actor, settings, transfer.contract_id, "transfer_record", number,
-                            lambda paper: transfer_papers.transfer_record(get_transfer(number), paper),
-                            media=[item.medium_id for item in result.sent + result.not_sent])
+        _open_incident(actor, transfer, result, seal_intact, note, now)
+        document = papers.issue(actor, settings, transfer.contract_id, "transfer_record", number,
+                                lambda paper: transfer_papers.transfer_record(get_transfer(number), paper),
+                                media=[item.medium_id for item in result.sent + result.not_sent])
+    notices.deliver(settings, [transfer.contract_id])  # the city is told now, after the record is safe
+    return document
+
+
+def _open_incident(actor: User, transfer: Transfer, result: Tally, seal_intact: bool, note: str, now: str) -> None:
+    """Media that did not arrive, or a broken seal, is an accident (Art. 19): a draft opens at once,
+    one per transfer (missing media first: the broken seal is then part of what is told)."""
+    if not (result.not_arrived or not seal_intact):
+        return
+    seal = "" if seal_intact else f"封印の異常: {note}"
+    if result.not_arrived:
+        kind, concerned = "missing_in_transit", [Medium.get_by_id(item.medium_id) for item in result.not_arrived]
+        summary = f"移送 {transfer.number} で到着しなかった媒体 {len(concerned)} 件" + ("（封印の異常あり）" if seal else "")
+    else:
+        kind, concerned = "seal_broken", [Medium.get_by_id(item.medium_id) for item in result.sent]
+        summary = f"移送 {transfer.number} の到着時に封印（{transfer.seal_number or '番号なし'}）の異常"
+    incidents.open_draft(actor, transfer.contract_id, concerned, source=transfer.number,
+                         place=f"移送 {transfer.origin} → {transfer.destination.name}", discovered_at=now,
+                         summary=summary, circumstances="\n".join(part for part in (seal, note if not seal else "") if part), kind=kind)
 
 
 def preview_record(actor: User, number: str, settings) -> bytes:
