@@ -103,9 +103,16 @@ def client(app):
 
 
 def login(client, login_name, password=PASSWORD):
-    response = client.post("/login", data={"login": login_name, "password": password})
+    response = client.post("/login", data={"login": login_name, "password": password, "csrf_token": login_csrf(client)})
     assert response.status_code == 302, response.data
     return client
+
+
+def login_csrf(client) -> str:
+    """The login form's CSRF token, as a browser gets it by opening the login page."""
+    client.get("/login")
+    with client.session_transaction() as session:
+        return session["csrf_token"]
 
 
 def csrf(client) -> str:

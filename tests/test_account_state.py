@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PASSWORD, csrf, login
+from conftest import PASSWORD, csrf, login, login_csrf
 from tracker import ledger
 from tracker.errors import NotAllowed, NotAuthenticated, WrongState
 from tracker.models import Event, Medium, User
@@ -92,8 +92,8 @@ def test_a_deactivated_account_reads_nothing(cast, usb):
 def test_a_deactivated_account_cannot_log_in(cast, client):
     people.set_active(cast.admin, "sato", False)
     refused(lambda: people.check_password("sato", PASSWORD), "wrong login or password", NotAuthenticated)
-    response = client.post("/login", data={"login": "sato", "password": PASSWORD})
-    assert response.status_code == 200 and "wrong login or password" in response.get_data(as_text=True)
+    response = client.post("/login", data={"login": "sato", "password": PASSWORD, "csrf_token": login_csrf(client)})
+    assert response.status_code == 401 and "wrong login or password" in response.get_data(as_text=True)
     with client.session_transaction() as stored:
         assert "login" not in stored
 

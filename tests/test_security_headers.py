@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, csrf, login
+from conftest import PASSWORD, csrf, login, login_csrf
 from tracker import serving
 from tracker.tls import ServerFiles
 from tracker.web import create_app
@@ -92,7 +92,7 @@ def session_cookie(response) -> str:
 
 
 def test_session_cookie_is_httponly_and_samesite_lax_but_not_secure_over_plain_http(client, cast):
-    cookie = session_cookie(client.post("/login", data={"login": "sato", "password": PASSWORD}))
+    cookie = session_cookie(client.post("/login", data={"login": "sato", "password": PASSWORD, "csrf_token": login_csrf(client)}))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie
 
@@ -103,5 +103,7 @@ def test_session_cookie_is_secure_when_served_over_tls(cast, data_dir, settings,
     assert serving.app_overrides(serving.Plan("127.0.0.1", 8000)) is None
     app = create_app(settings, {**serving.app_overrides(plan), "TESTING": True})
     client = app.test_client()
-    cookie = session_cookie(client.post("/login", base_url="https://localhost", data={"login": "sato", "password": PASSWORD}))
+    token = login_csrf(client)
+    cookie = session_cookie(client.post("/login", base_url="https://localhost",
+                                        data={"login": "sato", "password": PASSWORD, "csrf_token": token}))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -226,7 +227,9 @@ def test_serve_tls_answers_over_https_redirects_http_and_sets_secure_cookies(tls
         session = requests.Session()
         session.trust_env = False  # else REQUESTS_CA_BUNDLE, where set, replaces session.verify
         session.verify = str(server.ca_path)
-        login = session.post(server.url + "login", data={"login": "admin", "password": "long-enough-pass"},
+        form = session.get(server.url + "login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        login = session.post(server.url + "login", data={"login": "admin", "password": "long-enough-pass", "csrf_token": token},
                              allow_redirects=False, timeout=10)
         assert login.status_code == 302
         cookie = next(c for c in session.cookies if c.name == "session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import csrf, login
+from conftest import csrf, login, login_csrf
 from labels import payload
 from tracker.models import Medium
 from tracker.web import certificate
@@ -30,8 +30,8 @@ def test_every_page_but_login_requires_login(app, client):
 
 def test_login_page_is_public_and_wrong_password_refused(client):
     assert client.get("/login").status_code == 200
-    response = client.post("/login", data={"login": "sato", "password": "wrong-password"})
-    assert response.status_code == 200
+    response = client.post("/login", data={"login": "sato", "password": "wrong-password", "csrf_token": login_csrf(client)})
+    assert response.status_code == 401
     assert "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
     assert "wrong login or password" in response.get_data(as_text=True)
 
@@ -113,12 +113,14 @@ def test_anonymous_label_scan_goes_to_login_then_back(client, cast, settings):
     medium = media.register(cast.worker, "KG26", "usb", "課税データ", encrypted=True, encryption="AES")
     response = client.get(f"/media/{medium.id}")
     assert response.status_code == 302 and response.headers["Location"] == f"/login?next=/media/{medium.id}"
-    response = client.post("/login?next=/media/" + medium.id, data={"login": "sato", "password": "correct-horse-9"})
+    response = client.post("/login?next=/media/" + medium.id, data={"login": "sato", "password": "correct-horse-9",
+                                                                   "csrf_token": login_csrf(client)})
     assert response.headers["Location"].endswith(f"/media/{medium.id}")
 
 
 def test_login_does_not_redirect_off_site(client, cast):
-    response = client.post("/login?next=//evil.example/", data={"login": "sato", "password": "correct-horse-9"})
+    response = client.post("/login?next=//evil.example/", data={"login": "sato", "password": "correct-horse-9",
+                                                               "csrf_token": login_csrf(client)})
     assert response.headers["Location"] == "/"
 
 

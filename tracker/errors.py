@@ -29,6 +29,13 @@ class NotAuthenticated(DomainError):
     code = "not_authenticated"
 
 
+class TooManyAttempts(NotAuthenticated):
+    """Too many wrong passwords for an account or from an address: refused without checking."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
 class NotAllowed(DomainError):
     status = 403
     code = "not_allowed"

@@ -747,11 +747,24 @@ class Notice(BaseModel):
                      "last_attempt_at", "sent_at", "created_at")
 
 
+class LoginThrottle(BaseModel):
+    """Failed password attempts for one account or one client address (``account:sato``,
+    ``address:192.0.2.7``) in the current window, and until when it is locked. Projected from
+    the ``login.failed`` / ``login.locked`` events, so a lockout cannot be lifted by editing it."""
+
+    key = peewee.CharField(primary_key=True)
+    failures = peewee.IntegerField(default=0)
+    window_start = peewee.CharField(null=True)
+    locked_until = peewee.CharField(null=True)
+
+    ledger_fields = ("failures", "window_start", "locked_until")
+
+
 PROJECTED_MODELS = (
     User, ProvisionProfile, Contract, Location, RosterEntry, RosterApplication, Pledge, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
-    ResponsePlan, Instruction, Notice,
+    ResponsePlan, Instruction, Notice, LoginThrottle,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)

@@ -26,6 +26,8 @@ EVENTS = {
     "user.created": ("利用者登録", "user added"),
     "user.activated": ("利用者有効化", "user enabled"),
     "user.deactivated": ("利用者無効化", "user disabled"),
+    "login.failed": ("パスワード誤り", "wrong password"),
+    "login.locked": ("パスワード誤りの連続による一時停止", "locked after repeated wrong passwords"),
     "contract.created": ("契約登録", "contract registered"),
     "roster.added": ("名簿追加（第8条）", "added to roster (Art. 8)"),
     "roster.removed": ("名簿から削除（第8条）", "removed from roster (Art. 8)"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from tracker.errors import InvalidInput, NotAuthenticated
@@ -24,27 +26,35 @@ def load_user():
         return None
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
-    if request.method == "POST" and not _csrf_matches(request.form.get("csrf_token")):
-        raise InvalidInput("フォームの有効期限が切れました。もう一度操作してください", "the form expired; please try again")
+    if request.method == "POST":
+        require_csrf()
     return None
+
+
+def require_csrf() -> None:
+    if not _csrf_matches(request.form.get("csrf_token")):
+        raise InvalidInput("フォームの有効期限が切れました。もう一度操作してください", "the form expired; please try again")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
+    status = 200
     if request.method == "POST":
+        require_csrf()  # else another site could log a browser in as someone else
         try:
-            user = people.check_password(request.form.get("login", ""), request.form.get("password", ""))
-        except NotAuthenticated:
-            user = None
-        if user:
+            user = people.check_password(request.form.get("login", ""), request.form.get("password", ""),
+                                         address=request.remote_addr, purpose="login")
+        except NotAuthenticated as refusal:
+            flash(both(refusal.message_ja, refusal.message_en), "error")
+            status = refusal.status
+        else:
             language = session.get("lang")
             session.clear()
             session["login"] = user.login
             if language:
                 session["lang"] = language
-            return redirect(_safe_next(request.args.get("next")))
-        flash(both("ログインIDまたはパスワードが違います", "wrong login or password"), "error")
-    return render_template("login.html")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("login.html"), status
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -67,8 +77,20 @@ def _csrf_matches(sent: str | None) -> bool:
     return bool(sent and expected) and secrets.compare_digest(sent, expected)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site: a login link must not send people elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.dashboard")
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: only a path on this site. Browsers drop tabs and newlines
+    from a URL and read a backslash as a slash, so ``/%09/evil.example`` and ``/\\evil.example``
+    would leave the site; anything with a scheme, a host, a control character, white space or a
+    backslash goes to the dashboard instead."""
+    fallback = url_for("pages.dashboard")
+    if not target or any(character.isspace() for character in target):
+        return fallback
+    for form in (target, unquote(target)):  # and once decoded, in case something decodes it again
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return fallback
+        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in form):
+            return fallback
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return fallback
+    return target

@@ -92,7 +92,8 @@ def confirm_handover(number):
         if g.user.is_municipality:
             handovers.confirm(g.user, number, settings)
         else:
-            official = people.check_password(request.form.get("login", ""), request.form.get("password", ""))
+            official = people.check_password(request.form.get("login", ""), request.form.get("password", ""),
+                                             address=request.remote_addr, purpose="handover_confirm")
             handovers.confirm(official, number, settings, method="same_device", device_user=g.user)
 
     return _then_handover(number, confirmed, ("市の確認を記録し、受領書を発行しました", "the city's confirmation is recorded and the receipt issued"))

@@ -6,14 +6,14 @@ import hashlib
 import re
 from importlib import resources
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from labels import ids
 from tracker import db, ledger
-from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotAuthenticated, WrongState
+from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, WrongState
 from tracker.models import CONTRACT_ROLES, ROLES, Contract, Pledge, RosterEntry, User
 from tracker.timeutil import JST, now_iso, utc_now
-from tracker.workflows import access, inputs, profiles
+from tracker.workflows import access, inputs, logins, profiles
 
 PLEDGE_VERSION = "worker-v1"
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -62,13 +62,11 @@ def create_user(
     return User.get(User.login == login)
 
 
-def check_password(login: str, password: str) -> User:
-    """The active user with this login and password; one message for every failure, so the
-    answer never tells which logins exist."""
-    user = User.get_or_none(User.login == (login or "").strip().lower())
-    if not (user and user.active and user.password_hash and check_password_hash(user.password_hash, password or "")):
-        raise NotAuthenticated("ログインIDまたはパスワードが違います", "wrong login or password")
-    return user
+def check_password(login: str, password: str, address: str | None = None, purpose: str = "login") -> User:
+    """The active user with this login and password, throttled and recorded
+    (:func:`tracker.workflows.logins.check_password`): every form that takes a password goes
+    through here, with the client's address."""
+    return logins.check_password(login, password, address, purpose)
 
 
 def set_password(login: str, password: str) -> None:
