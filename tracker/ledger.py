@@ -41,6 +41,20 @@ GENESIS = "0" * 64
 _acknowledging: contextvars.ContextVar[str | None] = contextvars.ContextVar("acknowledging", default=None)
 
 
+# How the code being acted on arrived (camera, station, wedge, photo, typed): proof of presence.
+_arrived_by: contextvars.ContextVar[str | None] = contextvars.ContextVar("arrived_by", default=None)
+
+
+@contextmanager
+def arrived_by(source: str | None):
+    """Events appended inside record how their scan's code arrived, in ``data["source"]``."""
+    token = _arrived_by.set(source)
+    try:
+        yield
+    finally:
+        _arrived_by.reset(token)
+
+
 @contextmanager
 def acknowledged_by(receipt_key: str):
     """Events appended inside carry ``receipt_key`` in their data, so that ``verify`` can match
@@ -70,6 +84,8 @@ def append(
     _check_tables(changes)
     if _acknowledging.get():
         data = {**(data or {}), "receipt": _acknowledging.get()}
+    if _arrived_by.get():
+        data = {**(data or {}), "source": _arrived_by.get()}
     media_ids = sorted(set(media) | set(changes.get(Medium._meta.table_name, {})))
     with db.writing():
         head = Event.select(Event.seq, Event.hash).order_by(Event.seq.desc()).first()

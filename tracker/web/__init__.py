@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, security
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, scanning, security
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(integrity.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)
+    app.register_blueprint(scanning.blueprint)
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in
     security.install(app)
     app.register_error_handler(DomainError, _domain_error)
@@ -74,7 +75,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
 
 
 def _domain_error(error: DomainError):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", scanning.JSON_PATHS)):
         return jsonify(error.as_dict()), error.status
     return render_template("error.html", error=error, text=i18n.message(error)), error.status
 

@@ -22,9 +22,14 @@ from tracker.workflows import access, checks, destruction, handovers, inputs, me
 log = logging.getLogger(__name__)
 
 ACTIONS = ("lookup", "store", "receive", "return", "send", "arrive", "destroy", "check")
+# How a code arrived. Only the first three show the label itself was in front of the reader; a
+# typed ID (or a label URL pasted as text) shows nothing of the kind.
+SOURCES = ("camera", "station", "wedge", "photo", "typed")
+READ_FROM_LABEL = ("camera", "station", "wedge", "photo")
 
 
-def record(actor: User, idempotency_key: str, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
+def record(actor: User, idempotency_key: str, code: str, action: str, context: str | None, secret: bytes,
+           source: str = "station", confirmed: bool = False) -> tuple[int, dict]:
     """Act on one scanned code; returns (HTTP-like status, answer) and never acts twice per key.
 
     ``context`` is what the action works in: the storage place for ``store`` and ``check`` (its
@@ -39,6 +44,7 @@ def record(actor: User, idempotency_key: str, code: str, action: str, context: s
     """
     key = inputs.require_text(idempotency_key, "冪等キー", "idempotency_key", max_length=80)
     inputs.parse_choice(action, ACTIONS, "操作", "action")
+    inputs.parse_choice(source, SOURCES, "読取りの方法", "source")
     scoped = receipt_key(actor.login, key)
     fingerprint = request_fingerprint(code, action, context)
     earlier = _earlier_receipt(actor, key, scoped)
@@ -49,7 +55,7 @@ def record(actor: User, idempotency_key: str, code: str, action: str, context: s
         if earlier:
             return _replay(earlier, fingerprint)
         before = ledger.head()[0]
-        with ledger.acknowledged_by(scoped):
+        with ledger.acknowledged_by(scoped), ledger.arrived_by(source):
             status, answer = _answer_one(actor, code, action, context, secret)
         after = ledger.head()[0]
         ScanReceipt.create(idempotency_key=scoped, user=actor.login, status=status,
