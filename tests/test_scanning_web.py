@@ -24,10 +24,10 @@ def receiving(cast, count=2):
 
 
 def other_contract_medium(cast):
-    people.create_contract(cast.admin, "MT26", "三鷹市 入力業務", "三鷹市", contractor="株式会社サンプル")
-    people.add_to_roster(cast.admin, "MT26", "yamada", "responsible")
-    people.sign_pledge(cast.responsible, "MT26")
-    return media.register(cast.responsible, "MT26", "paper", "三鷹の原票", location=cast.cabinet.code)
+    people.create_contract(None, "KG27", "別の業務", "小金井市")
+    cast.rostered(cast.admin, "KG27", "yamada", "responsible")
+    people.sign_pledge(cast.responsible, "KG27")
+    return media.register(cast.responsible, "KG27", "paper", "別契約の原票", location=cast.cabinet.code)
 
 
 def identify(client, code, action="lookup", context="", token=None):
@@ -53,7 +53,7 @@ def test_each_code_gets_its_own_verdict_before_anything_is_recorded(client, cast
     assert fits["next"][0]["label"] == f"受領として読み取る（{number}）"
 
     other = identify(client, medium_url(foreign.id, settings.secret, settings.base_url), "receive", number, token)
-    assert other["verdict"] == "other_contract" and other["warning"] and "別の契約（MT26）" in other["message"]
+    assert other["verdict"] == "other_contract" and other["warning"] and "別の契約（KG27）" in other["message"]
 
     flow = identify(client, medium_url(stored.id, settings.secret, settings.base_url), "receive", number, token)
     assert flow["verdict"] == "other_flow" and "この作業の対象ではありません（保管中）" in flow["message"]
@@ -77,7 +77,7 @@ def test_a_medium_of_a_contract_the_reader_cannot_see_says_only_that(client, cas
     foreign = other_contract_medium(cast)
     login(client, "sato")  # KG26 only
     answer = identify(client, medium_url(foreign.id, settings.secret, settings.base_url))
-    assert answer["verdict"] == "other_contract" and "medium" not in answer and "三鷹" not in json.dumps(answer, ensure_ascii=False)
+    assert answer["verdict"] == "other_contract" and "medium" not in answer and "別契約" not in json.dumps(answer, ensure_ascii=False)
 
 
 def test_the_scan_page_is_there_and_records_nothing(client, cast):
