@@ -722,6 +722,49 @@ class Instruction(BaseModel):
     ledger_fields = ("incident", "text", "given_by", "given_at", "response", "responded_by", "responded_at")
 
 
+SUBCONTRACT_STATUSES = ("applied", "approved", "rejected")
+
+
+class Subcontract(BaseModel):
+    """再委託 (Art. 14): the register of subcontractors of a contract, each row an application with
+    the items of Art. 14(2) and the city's decision. Work by a subcontractor — a destruction line
+    naming it, custody by its people — is refused unless its row is approved."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-S0001
+    contract = peewee.ForeignKeyField(Contract, backref="subcontracts")
+    status = peewee.CharField(choices=[(s, s) for s in SUBCONTRACT_STATUSES])
+    name = peewee.CharField()  # 再委託先の名称
+    address = peewee.CharField()  # 所在地
+    reason = peewee.TextField()  # 再委託の理由
+    work = peewee.TextField()  # 再委託する業務の内容
+    personal_information = peewee.TextField()  # 取り扱う個人情報
+    safety_measures = peewee.TextField()  # 安全管理措置
+    supervision = peewee.TextField()  # 監督の方法
+    applied_by = peewee.CharField()
+    applied_at = peewee.CharField()
+    decided_by = peewee.CharField(null=True)  # a municipality login
+    decided_at = peewee.CharField(null=True)
+    decision_note = peewee.TextField(default="")
+    approval_number = peewee.CharField(default="")
+
+    ledger_fields = ("contract", "status", "name", "address", "reason", "work", "personal_information", "safety_measures",
+                     "supervision", "applied_by", "applied_at", "decided_by", "decided_at", "decision_note", "approval_number")
+
+
+class SupervisionReport(BaseModel):
+    """How the contractor supervised an approved subcontractor (Art. 14(5)), shown to the city."""
+
+    key = peewee.CharField(primary_key=True)  # "<subcontract>/<n>"
+    subcontract = peewee.ForeignKeyField(Subcontract, backref="supervision_reports")
+    supervised_on = peewee.CharField()  # ISO date
+    method = peewee.TextField()  # on-site inspection, report received...
+    findings = peewee.TextField()
+    reported_by = peewee.CharField()
+    reported_at = peewee.CharField()
+
+    ledger_fields = ("subcontract", "supervised_on", "method", "findings", "reported_by", "reported_at")
+
+
 NOTICE_STATUSES = ("pending", "sent")
 
 
@@ -764,7 +807,7 @@ PROJECTED_MODELS = (
     User, ProvisionProfile, Contract, Location, RosterEntry, RosterApplication, Pledge, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
-    ResponsePlan, Instruction, Notice, LoginThrottle,
+    ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)

@@ -88,6 +88,10 @@ EVENTS = {
     "notice.queued": ("市への通知（送信待ち）", "notice to the city queued"),
     "notice.sent": ("市への通知の送信", "notice to the city sent"),
     "notice.failed": ("市への通知の送信失敗（再送します）", "notice to the city failed (will retry)"),
+    "subcontract.applied": ("再委託の承認申請（第14条第2項）", "subcontracting applied for (Art. 14(2))"),
+    "subcontract.approved": ("再委託の承認", "subcontracting approved"),
+    "subcontract.rejected": ("再委託の却下", "subcontracting rejected"),
+    "subcontract.supervised": ("再委託先の監督の記録（第14条第5項）", "subcontractor supervision recorded (Art. 14(5))"),
     "destruction.applied": ("消去・廃棄の申請（第17条第2項）", "destruction applied for (Art. 17(2))"),
     "destruction.approved": ("消去・廃棄の承認", "destruction approved"),
     "destruction.rejected": ("消去・廃棄の却下", "destruction rejected"),
@@ -110,6 +114,7 @@ DOCUMENTS = {
     "incident_final": ("事故報告書（確報）", "incident report (final)"),
     "destruction_application": ("消去・廃棄申請書", "destruction application"),
     "destruction_certificate": ("消去・廃棄証明書", "destruction certificate"),
+    "subcontract_application": ("再委託承認申請書", "subcontracting application"),
 }
 
 HANDOVER_STATUSES = {
@@ -214,6 +219,12 @@ FIRST_REPORT_STATES = {
     "overdue": ("第一報の期限超過", "first report overdue"),
     "on_time": ("期限内に報告済", "reported in time"),
     "late": ("期限後に報告", "reported late"),
+}
+
+SUBCONTRACT_STATUSES = {
+    "applied": ("市の承認待ち", "awaiting the city's approval"),
+    "approved": ("承認済", "approved"),
+    "rejected": ("却下", "rejected"),
 }
 
 NOTICE_STATUSES = {"pending": ("未送信", "not yet sent"), "sent": ("送信済", "sent")}

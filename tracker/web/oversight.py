@@ -17,7 +17,7 @@ from tracker.errors import DomainError
 from tracker.models import Contract, Notice
 from tracker.web.custody import _then
 from tracker.web.i18n import message, translate
-from tracker.workflows import access, incident_instructions, incidents, notices, response_plans
+from tracker.workflows import access, incident_instructions, incidents, notices, response_plans, subcontracting
 
 blueprint = Blueprint("oversight", __name__)
 
@@ -34,9 +34,10 @@ def deliver_notices(response):
 def oversight_templates():
     def oversight_attention(contracts: list[str]) -> dict:
         return {"overdue_reports": incidents.overdue(contracts), "unsent_notices": notices.pending(contracts),
-                "unanswered_instructions": incident_instructions.unanswered(contracts)}
+                "unanswered_instructions": incident_instructions.unanswered(contracts),
+                "waiting_subcontracts": subcontracting.waiting(contracts)}
     return {"incident_kinds": vocabulary.INCIDENT_KINDS, "first_report_states": vocabulary.FIRST_REPORT_STATES,
-            "notice_statuses": vocabulary.NOTICE_STATUSES, "first_report_state": incidents.first_report_state,
+            "notice_statuses": vocabulary.NOTICE_STATUSES, "subcontract_statuses": vocabulary.SUBCONTRACT_STATUSES, "first_report_state": incidents.first_report_state,
             "oversight_attention": oversight_attention}
 
 
@@ -101,3 +102,51 @@ def response_plan(code):
                      ("緊急時対応計画を登録しました", "response plan recorded"), url_for("oversight.response_plan", code=code))
     return render_template("response_plan.html", contract=contract, plans=response_plans.versions(contract.code),
                            may_edit=access.allows(access.require_responsible, g.user, contract), names=access.user_names())
+
+
+# ---- subcontracting (Art. 14) ------------------------------------------------------------------
+
+
+@blueprint.route("/subcontracts", methods=["GET", "POST"])
+def subcontract_list():
+    contracts = access.readable_contracts(g.user)
+    may_apply = [contract for contract in Contract.select().where(Contract.code.in_(contracts))
+                 if access.allows(access.require_responsible, g.user, contract)]
+    form = request.form
+    if request.method == "POST":
+        try:
+            row = subcontracting.apply(g.user, current_app.config["SETTINGS"], form.get("contract", ""),
+                                       **{name: form.get(name, "") for name, _, _ in subcontracting.ITEMS})
+        except DomainError as error:
+            flash(message(error), "error")
+            return render_template("subcontracts.html", rows=subcontracting.of_contracts(contracts), may_apply=may_apply,
+                                   items=subcontracting.ITEMS, form=form), error.status
+        flash(translate(f"再委託承認申請書 {row.number} を発行しました。市の承認を待ちます",
+                        f"subcontracting application {row.number} issued; waiting for the city"), "ok")
+        return redirect(url_for("oversight.subcontract_page", number=row.number))
+    return render_template("subcontracts.html", rows=subcontracting.of_contracts(contracts), may_apply=may_apply,
+                           items=subcontracting.ITEMS, form={})
+
+
+@blueprint.route("/subcontracts/<number>")
+def subcontract_page(number):
+    row = subcontracting.readable(g.user, number)
+    return render_template("subcontract.html", row=row, items=subcontracting.ITEMS, paper=subcontracting.application_paper(row),
+                           reports=subcontracting.supervision_of(row), names=access.user_names(),
+                           may_supervise=row.status == "approved" and access.allows(access.require_responsible, g.user, row.contract))
+
+
+@blueprint.route("/subcontracts/<number>/decision", methods=["POST"])
+def decide_subcontract(number):
+    approve = request.form.get("decision") == "approve"
+    return _then(lambda: subcontracting.decide(g.user, number, approve, request.form.get("note", "")),
+                 (("承認しました", "approved") if approve else ("却下しました", "rejected")),
+                 url_for("oversight.subcontract_page", number=number))
+
+
+@blueprint.route("/subcontracts/<number>/supervision", methods=["POST"])
+def supervise_subcontract(number):
+    form = request.form
+    return _then(lambda: subcontracting.record_supervision(g.user, number, form.get("supervised_on", ""), form.get("method", ""),
+                                                           form.get("findings", "")),
+                 ("監督の記録を登録しました", "supervision recorded"), url_for("oversight.subcontract_page", number=number))

@@ -61,6 +61,10 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
             f"{actor.name} さんの契約「{contract.title}」の誓約書が未提出です（第11条）",
             f"{actor.login} has not signed the pledge for contract {contract.code} (Art. 11)",
         )
+    if entry.employment_type == "subcontractor":
+        from tracker.workflows import subcontracting  # it asks access in turn: imported when needed
+
+        subcontracting.require_person_cleared(entry)  # Art. 14: only once the city approved their employer
     return entry
 
 

@@ -41,7 +41,7 @@ from tracker.models import (
     User,
 )
 from tracker.timeutil import JST, format_jst, from_iso, now_iso, to_iso, to_jst, utc_now
-from tracker.workflows import access, attachments, inputs, media, papers, profiles
+from tracker.workflows import access, attachments, inputs, media, papers, profiles, subcontracting
 
 APPLICATION_KIND = "destruction_application"
 CERTIFICATE_KIND = "destruction_certificate"
@@ -155,7 +155,7 @@ def check_method(medium: Medium, category: str, technique: str, level: str = "",
     if category != "destroy" and not (tool and tool_version):
         raise InvalidInput("消去（clear / purge）には使用するツールとそのバージョンを入力してください",
                            "clear and purge need the tool and its version")
-    return Method(category, technique, level, tool, tool_version, (subcontractor or "").strip()[:200])
+    return Method(category, technique, level, tool, tool_version, subcontracting.require_approved(medium.contract, subcontractor))
 
 
 def parse_level(value: str, kind: str, minimum: dict[str, int] | None = None,
