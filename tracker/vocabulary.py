@@ -144,7 +144,9 @@ DESTRUCTION_STATUSES = {
     "completed": ("完了", "complete"),
 }
 
-SANITIZATION_CATEGORIES = {"clear": ("消去（Clear）", "clear"), "purge": ("完全消去（Purge）", "purge"), "destroy": ("物理破壊（Destroy）", "destroy")}
+# NIST SP 800-88's three categories, in the words Japanese erasure certificates use; the English UI
+# shows NIST's own terms.
+SANITIZATION_CATEGORIES = {"clear": ("消去（クリア）", "Clear"), "purge": ("消去（パージ）", "Purge"), "destroy": ("物理破壊", "Destroy")}
 
 SANITIZATION_TECHNIQUES = {
     "overwrite": ("上書き消去", "overwrite"),

@@ -13,6 +13,7 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
 from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, scanning, security
+from tracker.web.navigation import menu_for
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
             db.database.close()
 
     app.jinja_env.globals.update(
-        _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token,
+        _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token, menu_for=menu_for,
         status_names=vocabulary.STATUSES, kind_names=vocabulary.MEDIUM_KINDS, event_name=vocabulary.event_name,
         purpose_names=vocabulary.LOCATION_PURPOSES, location_kind_names=vocabulary.LOCATION_KINDS,
         document_names=vocabulary.DOCUMENTS, handover_statuses=vocabulary.HANDOVER_STATUSES,

@@ -27,11 +27,10 @@ def pick(pair: tuple[str, str]) -> str:
 
 
 def message(error) -> str:
-    """A refusal in the reader's language, with the other language after it for the record."""
-    return both(error.message_ja, error.message_en)
+    """A refusal in the reader's language only; the API (web/api) keeps both for the record."""
+    return translate(error.message_ja, error.message_en)
 
 
-def both(japanese: str, english: str) -> str:
-    if getattr(g, "lang", "ja") == "en":
-        return f"{english} / {japanese}"
-    return f"{japanese} / {english}"
+# Pages once printed every message in both languages, one after the other; a reader gets their own
+# language now. The name stays for the templates and modules that call it.
+both = translate

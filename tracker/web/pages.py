@@ -39,7 +39,20 @@ def dashboard():
         copy_requests=copies.pending(contracts),
         storage_checks=checks.attention(contracts), incidents=incidents.open_for(contracts),
         destructions=destruction.needing_attention(contracts),
+        attention_order=ATTENTION_ORDER.get(g.user.role, ATTENTION_ORDER["contractor"]),
     )
+
+
+# What needs this person's action comes first on their dashboard: the city confirms and approves,
+# the contractor's people scan, put away and bring back.
+ATTENTION_ORDER = {
+    "municipality": ("awaiting_city", "copy_requests", "destructions", "incidents", "oversight", "missing", "storage_checks",
+                     "overdue", "open_handovers", "travelling", "not_yet_stored"),
+    "contractor": ("open_handovers", "overdue", "not_yet_stored", "storage_checks", "destructions", "missing", "incidents", "oversight",
+                   "travelling", "awaiting_city", "copy_requests"),
+    "admin": ("storage_checks", "missing", "incidents", "oversight", "awaiting_city", "copy_requests", "destructions", "open_handovers",
+              "overdue", "travelling", "not_yet_stored"),
+}
 
 
 @blueprint.route("/media")

@@ -72,6 +72,6 @@ def _by_place(media: list[Medium]) -> list[Holding]:
         if medium.location_id:
             key = (medium.location.name, medium.location_id)
         else:
-            key = (f"{medium.custodian.name if medium.custodian else '—'}（未保管・保持 / held, not stored）", None)
+            key = (medium.custodian.name if medium.custodian else "—", None)  # the page says "held, not stored"
         groups.setdefault(key, []).append(medium)
     return [Holding(name, code, found) for (name, code), found in sorted(groups.items(), key=lambda item: (item[0][1] is None, item[0]))]
