@@ -81,7 +81,7 @@ def test_destruction_end_to_end_over_http(app, cast, settings, tmp_path):
 
     # A contractor's attempt to approve is refused, on the page and through the API.
     refused = text_of(post(responsible, f"/destructions/{number}/decide", {"decision": "approve"}, follow_redirects=True))
-    assert "承認・立会いは委託者（市）の職員だけが行えます" in refused and "only municipality staff may approve" in refused
+    assert "承認・立会いは委託者（市）の職員だけが行えます" in refused and "only municipality staff may approve" not in refused
     contractor_token = tokens.create_token(cast.responsible, "laptop")
     response = app.test_client().post(f"/api/v1/destructions/{number}/decision", json={"approve": True},
                                       headers={"Authorization": f"Bearer {contractor_token}"})
@@ -179,18 +179,18 @@ def test_bad_photos_and_early_or_withdrawn_execution_are_refused_over_http(app, 
     responsible, worker, city = (login(app.test_client(), name) for name in ("yamada", "sato", "takahashi"))
     tomorrow = (utc_now().astimezone(JST) + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
 
-    # A form with a wrong level comes back filled in, with the reason in both languages.
+    # A form with a wrong level comes back filled in, with the reason in the reader's language.
     form = apply_form(ids[:3], tomorrow, settings)
     response = post(responsible, "/destructions", {**form, f"level-{ids[0]}": "H-2"})
     page = text_of(response)
-    assert response.status_code == 400 and "保護クラス2以上" in page and "protection class 2" in page and "契約期間満了に伴う廃棄" in page
+    assert response.status_code == 400 and "保護クラス2以上" in page and "protection class 2" not in page and "契約期間満了に伴う廃棄" in page
     number = post(responsible, "/destructions", form).headers["Location"].rsplit("/", 1)[-1]
     post(city, f"/destructions/{number}/decide", {"decision": "approve"})
 
     # Before the scheduled day nothing is carried out.
     before = ledger.head()
     answers = text_of(post(worker, f"/destructions/{number}/scan", {"codes": labels[ids[0]]}, follow_redirects=True))
-    assert "処理予定日" in answers and "scheduled day" in answers
+    assert "処理予定日" in answers and "scheduled day" not in answers
     assert "処理予定日" in text_of(upload(worker, number, "before", now_photo(), "before.jpg"))
     assert ledger.head() == before
 
@@ -201,14 +201,14 @@ def test_bad_photos_and_early_or_withdrawn_execution_are_refused_over_http(app, 
     post(city, f"/destructions/{other}/decide", {"decision": "approve"})
     before = ledger.head()
     refused = text_of(upload(worker, other, "before", b"GIF89a? no, a text file", "photo.jpg"))
-    assert "画像ファイルではありません" in refused and "not an image file" in refused and "何も記録していません" in refused
+    assert "画像ファイルではありません" in refused and "not an image file" not in refused and "何も記録していません" in refused
     app.config["EVIDENCE_MAX_BYTES"] = 2000
     refused = text_of(upload(worker, other, "before", now_photo() + b"\x00" * 3000, "large.jpg"))
-    assert "大きすぎます" in refused and "too large" in refused
+    assert "大きすぎます" in refused and "too large" not in refused
     token = csrf(worker)
     response = worker.post(f"/destructions/{other}/evidence", data={"csrf_token": token, "stage": "before", "file": (io.BytesIO(b"x"), "huge.jpg")},
                            content_type="multipart/form-data", environ_overrides={"CONTENT_LENGTH": str(200 * 1024 * 1024)})
-    assert response.status_code == 413 and "大きすぎます" in text_of(response) and "too large" in text_of(response)
+    assert response.status_code == 413 and "大きすぎます" in text_of(response) and "too large" not in text_of(response)
     assert ledger.head() == before and not Evidence.select().exists()
 
     # A photo with a wrong camera clock is taken but flagged for the reader.
@@ -222,7 +222,7 @@ def test_bad_photos_and_early_or_withdrawn_execution_are_refused_over_http(app, 
     post(city, f"/destructions/{other}/withdraw", {"reason": "対象媒体の確認が必要なため"})
     before = ledger.head()
     answers = text_of(post(worker, f"/destructions/{other}/scan", {"codes": labels[ids[3]]}, follow_redirects=True))
-    assert "承認を撤回しました" in answers and "withdrew its approval" in answers
+    assert "承認を撤回しました" in answers and "withdrew its approval" not in answers
     assert ledger.head() == before
 
 
