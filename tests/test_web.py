@@ -34,7 +34,8 @@ def test_login_page_is_public_and_wrong_password_refused(client):
     assert response.status_code == 401
     assert "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
     assert "wrong login or password" not in response.get_data(as_text=True)  # the reader's language only
-    response = client.post("/login?lang=en", data={"login": "sato", "password": "wrong-password"})
+    client.get("/login?lang=en")
+    response = client.post("/login", data={"login": "sato", "password": "wrong-password", "csrf_token": login_csrf(client)})
     assert "wrong login or password" in response.get_data(as_text=True)
     assert "ログインIDまたはパスワードが違います" not in response.get_data(as_text=True)
     client.get("/login?lang=ja")
