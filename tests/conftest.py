@@ -10,7 +10,7 @@ import pytest
 
 from tracker import config, db
 from tracker.models import ALL_MODELS, create_schema
-from tracker.workflows import people, places, roster
+from tracker.workflows import people, places, roster, workplaces
 
 PASSWORD = "correct-horse-9"
 
@@ -73,6 +73,13 @@ class Cast:
         people.sign_pledge(self.worker, "KG26")
         self.cabinet = places.create_location(self.admin, "施錠キャビネットA", "cabinet", "storage", site="本社", room="2F 保管室")
         self.work_room = places.create_location(self.admin, "作業室1", "room", "work", site="本社", room="3F")
+        self.work_place(self.contract.code)
+
+    def work_place(self, contract_code, location=None):
+        """The work room reported for ``contract_code`` and acknowledged by the city (Art. 9)."""
+        code = (location or self.work_room).code
+        workplaces.report(self.responsible, contract_code, code, "東京都小金井市本町1-1 本社3F", "入退室管理、施錠")
+        return workplaces.acknowledge(self.city, contract_code, code)
 
 
     def rostered(self, applicant, contract_code, login, role="worker", **details):

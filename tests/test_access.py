@@ -6,7 +6,7 @@ import pytest
 
 from tracker import ledger
 from tracker.errors import NotAllowed
-from tracker.workflows import media, people, roster
+from tracker.workflows import media, people, pledges, roster
 
 
 def refused(call):
@@ -62,11 +62,6 @@ def test_only_admins_create_users(cast):
 
 def test_pledge_records_the_exact_text_hash(cast):
     pledge = cast.worker.pledges.get()
-    assert pledge.text_sha256 == people.pledge_sha256()
-    assert "誓" in people.pledge_text() and pledge.method == "electronic"
-
-
-def test_a_responsible_person_records_a_paper_pledge(cast):
-    cast.rostered(cast.responsible, "KG26", "suzuki", "worker")
-    pledge = people.sign_pledge(cast.responsible, "KG26", "suzuki", signed_on="2026-04-01")
-    assert (pledge.method, pledge.recorded_by, pledge.signed_on) == ("paper", "yamada", "2026-04-01")
+    form, text, sha256 = pledges.form_for("KG26", "worker")
+    assert (pledge.text_sha256, pledge.text_version, pledge.method) == (sha256, "koganei-worker-1", "electronic")
+    assert "誓約いたします" in text

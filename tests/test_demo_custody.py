@@ -60,7 +60,7 @@ def test_the_demo_tells_the_custody_story(demo_dir):
     assert len(returned_media) >= 2 and {medium.status for medium in returned_media} == {"returned"}
     assert receipt_of[returned.number].kind == "return_receipt"
 
-    assert Document.select().count() <= 6  # each issued PDF costs a second or two
+    assert Document.select().count() <= 7  # each issued PDF costs a second or two
     assert ledger.verify(settings.attachments_dir).ok
 
 
@@ -176,3 +176,20 @@ def page_text(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     return response.get_data(as_text=True)
+
+
+def test_the_demo_shows_people_waiting_for_the_city(demo_dir):
+    from tracker.models import Pledge, RosterApplication
+    from tracker.workflows import access, roster, training, workplaces
+
+    open_database(demo_dir)
+    waiting = RosterApplication.get(RosterApplication.status == "pending")
+    assert (waiting.user_id, waiting.employment_type, waiting.contract_id) == ("ito", "dispatched", "KG26")
+    assert access.roster_entry(access.get_user("ito"), access.get_contract("KG26")) is None
+    by_hand = Pledge.get(Pledge.user == "suzuki", Pledge.contract == "KG26")
+    assert (by_hand.method, by_hand.submitted_on, len(by_hand.sheet)) == ("paper", None, 64)
+    assert Pledge.get(Pledge.user == "yamada", Pledge.contract == "KG26").confirmed_by == "takahashi"
+    assert Document.get(Document.kind == "roster").contract_id == "KG26"
+    assert [entry.user_id for entry in roster.entries("KG26")] == ["yamada", "sato", "suzuki"]
+    assert [s.entry.user_id for s in training.lapsed_in(["KG26"])] == ["suzuki"]
+    assert workplaces.of_contract("KG26")[0].status == "acknowledged"

@@ -160,6 +160,7 @@ def second_contract(cast, code: str, profile: str):
     people.sign_pledge(cast.responsible, code)
     cast.rostered(cast.responsible, code, "sato", "worker")
     people.sign_pledge(cast.worker, code)
+    cast.work_place(code)
 
 
 def test_a_copy_allowed_under_koganei_is_refused_under_a_profile_that_forbids_copies(cast):

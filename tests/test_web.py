@@ -10,7 +10,7 @@ from tracker.models import Medium
 from tracker.web import certificate
 from tracker.workflows import media
 
-SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001"}
+SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001", "role": "worker"}
 
 
 def test_every_page_but_login_requires_login(app, client):
@@ -130,14 +130,14 @@ def test_login_does_not_redirect_off_site(client, cast):
 
 
 def test_a_new_worker_signs_the_pledge_in_the_app_and_may_then_act(client, cast):
-    from tracker.workflows import people
+    from tracker.workflows import pledges
 
     cast.rostered(cast.responsible, "KG26", "suzuki", "worker")
     login(client, "suzuki")
     page = client.get("/").get_data(as_text=True)
     assert "誓約書が未提出" in page
     page = client.get("/pledges/KG26").get_data(as_text=True)
-    assert "誓 約 書" in page and people.pledge_sha256() in page
+    assert "誓約書（従事者）" in page and pledges.form_for("KG26", "worker")[2] in page and "小金井市長 様" in page
     response = client.post("/pledges/KG26", data={"csrf_token": csrf(client)})
     assert response.status_code == 302
     assert "誓約書が未提出" not in client.get("/").get_data(as_text=True)

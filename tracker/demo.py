@@ -4,6 +4,13 @@ and the custody story a person opening the app should see on every page.
 Everything goes through the same workflows as real use, with the clock set back so the history
 spreads over the past weeks; ``mediatrail verify`` passes on the result. The story, in order:
 
+* day 0 — the roster: yamada (responsible person), sato and suzuki, each added on an application
+  takahashi approved; yamada and sato sign their pledges on screen, suzuki signs the workers' form
+  by hand and yamada uploads the scan, which is not yet handed to the city; the work room is
+  reported as the contract's work place and takahashi acknowledges it; day 1 takahashi confirms
+  yamada's pledge and the roster paper (名簿) is issued; day 3 yamada and sato attend the training
+  (suzuki does not: his first training is past due, flagged on the dashboard); day 20 a
+  supervision check;
 * day 1 — the city hands the media over with its list (the sample list, plus generated lines
   when more media are asked for): the list is imported, the labels printed and scanned, one
   line is not handed over (未受領 on the receipt), the worker signs, takahashi confirms (預り証);
@@ -22,7 +29,9 @@ spreads over the past weeks; ``mediatrail verify`` passes on the result. The sto
   its response plan and the preliminary report (速報) goes to the city; the check awaits sign-off;
 * day 42 — another copy is asked for and waits for the city's approval;
 * day 43 — a second handover is scanned and signed, and waits for the city's confirmation;
-* day 44 — an SSD's erasure is applied for and waits for the city's approval.
+* day 44 — an SSD's erasure is applied for and waits for the city's approval;
+* day 45 — yamada applies to add ito, a dispatched worker, who waits for the city's approval and
+  cannot handle media until then.
 
 Beside it runs a second contract, with Mitaka City, under the generic provision profile (the
 national guidance's baseline, stricter than Koganei's text: the city witnesses every destruction,
@@ -30,7 +39,7 @@ a first incident report within 24 hours, DIN levels of 4): three media received 
 and an application to destroy one, with the witness the profile demands, waiting for the city.
 Its inspection page and papers show the other profile's articles, titles and addressee.
 
-The second storage site is never checked, so its check is overdue. Six papers are issued in all
+The second storage site is never checked, so its check is overdue. Seven papers are issued in all
 (each PDF costs a second or two to render). The two destroyed media come on top of the media
 asked for, so the labels left to print are as many as without them.
 """
@@ -59,9 +68,12 @@ from tracker.workflows import (
     media,
     people,
     places,
+    pledges,
     roster,
     scans,
+    training,
     transfers,
+    workplaces,
 )
 
 DEMO_PASSWORD = "mediatrail-demo"
@@ -75,6 +87,7 @@ PEOPLE = (
     ("yamada", "山田 太郎", "contractor", "株式会社武蔵野データサービス", "取扱責任者"),
     ("sato", "佐藤 花子", "contractor", "株式会社武蔵野データサービス", "入力オペレーター"),
     ("suzuki", "鈴木 一郎", "contractor", "株式会社武蔵野データサービス", "入力オペレーター"),
+    ("ito", "伊藤 由美", "contractor", "株式会社ひかり人材サービス", "入力オペレーター（派遣）"),
     ("takahashi", "高橋 美咲", "municipality", "小金井市 市民部 市民税課", "主査"),
     ("kobayashi", "小林 健一", "municipality", "三鷹市 健康福祉部 健康推進課", "係長"),
 )
@@ -145,10 +158,14 @@ class _Story:
     def tell(self, list_lines: int) -> None:
         with timeutil.clock_at(self.day(0, 9)):
             self.actors = _people()
+            self.people_under_the_contract()
             admin = self.actors["admin"]
             self.cabinet = places.create_location(admin, "施錠キャビネットA", "cabinet", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
             self.safe = places.create_location(admin, "耐火金庫1", "safe", "storage", site="本社 東小金井", room="2階 保管室", check_interval_days=30)
             self.work_room = places.create_location(admin, "入力作業室", "room", "work", site="本社 東小金井", room="3階 301（入退室管理）", lockable=True)
+            workplaces.report(self.actors["yamada"], CONTRACT, self.work_room.code, "東京都小金井市梶野町5丁目 本社 3階 301",
+                              "ICカードによる入退室管理、施錠、監視カメラ、私物の持込み禁止")
+            workplaces.acknowledge(self.actors["takahashi"], CONTRACT, self.work_room.code)
             self.second_site = places.create_location(admin, "耐火書庫B", "safe", "storage", site="府中データセンター", room="地下1階 保管庫", check_interval_days=30)
         received = self.receive_the_list(list_lines)
         self.put_away_and_work(received)
@@ -483,6 +500,33 @@ class _Story:
             copies_statement="複製・バックアップは作成していません（台帳で確認）",
             verification_plan="クロスカット裁断片を目視確認", witness_requested=True))
 
+    def people_under_the_contract(self) -> None:
+        """Day 0: suzuki signs the workers' form by hand and yamada uploads the scan — not yet
+        handed to the city. Day 1: takahashi confirms yamada's pledge and the roster paper is
+        issued. Day 45: yamada applies to add ito, a dispatched worker, who waits for the city."""
+        yamada, takahashi = self.actors["yamada"], self.actors["takahashi"]
+        pledges.record_sheet(yamada, self.settings, CONTRACT, ["suzuki"], self.date(0), _signed_sheet(), "誓約書_鈴木.jpg")
+
+        def city_confirms_and_roster_issued():
+            pledges.confirm(takahashi, pledges.current(yamada, CONTRACT).key)
+            roster.issue_paper(takahashi, self.settings, CONTRACT)
+
+        self.at(self.day(1, 10), city_confirms_and_roster_issued)
+
+        def training_session():
+            session = training.record_session(
+                yamada, self.settings, CONTRACT, self.date(3), "個人情報の取扱い（特記事項の説明、作業室の入退室、媒体の持出し・返却、事故時の報告）",
+                "山田 太郎", ["yamada", "sato"], [("個人情報取扱研修資料.txt", "特記事項 第1条〜第23条の説明資料\n".encode())])
+            for login in ("yamada", "sato"):
+                training.confirm_attendance(self.actors[login], session.number)
+
+        self.at(self.day(3, 16), training_session)  # suzuki misses it: his first training lapses after 30 days
+        self.at(self.day(20, 17), lambda: training.record_supervision(
+            yamada, CONTRACT, self.date(20), "作業室の入退室記録、机上・端末画面の確認、持出し簿との照合", "指摘事項なし", ["sato", "suzuki"]))
+        self.at(self.day(45, 9, 30), lambda: roster.apply_add(
+            yamada, CONTRACT, "ito", "worker", employer="株式会社ひかり人材サービス", employment_type="dispatched",
+            effective_from=self.date(47), reason="課税資料の入力件数の増加に伴う増員（派遣）"))
+
     # ---- helpers --------------------------------------------------------------------------------
 
     def label(self, medium_id: str) -> str:
@@ -520,7 +564,7 @@ def _people() -> dict[str, User]:
     people.sign_pledge(actors["yamada"], CONTRACT)
     for login in ("sato", "suzuki"):
         _rostered(actors["yamada"], actors["takahashi"], CONTRACT, login, "worker", reason="入力業務の従事者")
-        people.sign_pledge(actors[login], CONTRACT)
+    people.sign_pledge(actors["sato"], CONTRACT)
     return actors
 
 
@@ -529,6 +573,19 @@ def _rostered(applicant: User, city: User, contract: str, login: str, role: str,
     application = roster.apply_add(applicant, contract, login, role, reason=reason)
     if application.status == "pending":
         roster.decide(city, application.number, True)
+
+
+def _signed_sheet() -> bytes:
+    """A scanned A4 sheet as the office scanner makes it: a plain greyscale JPEG."""
+    sheet = Image.new("L", (827, 1169), 255)
+    draw = ImageDraw.Draw(sheet)
+    for line in range(12):
+        draw.line((90, 180 + line * 40, 737, 180 + line * 40), fill=200)
+    draw.line((200, 960, 700, 960), fill=0, width=2)
+    draw.line((230, 950, 300, 930, 360, 955, 420, 925, 470, 950), fill=30, width=3)  # the signature
+    buffer = io.BytesIO()
+    sheet.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
 
 
 def _photo(medium_id: str, stage: str, moment: datetime, seed: int) -> bytes:

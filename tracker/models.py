@@ -134,8 +134,12 @@ class RosterEntry(BaseModel):
     employment_type = peewee.CharField(default="")  # see EMPLOYMENT_TYPES (Art. 15); "" before it was recorded
     approval = peewee.CharField(null=True)  # the roster application the city approved (or was notified of)
 
+    # Art. 2(2): a leaver is reminded that the duty of confidentiality continues after they leave.
+    leaver_reminded_on = peewee.CharField(null=True)
+    leaver_reminder = peewee.TextField(default="")  # how, and what they were told
+
     ledger_fields = ("contract", "user", "role", "added_at", "removed_at", "reported_on", "employer",
-                     "employment_type", "approval")
+                     "employment_type", "approval", "leaver_reminded_on", "leaver_reminder")
 
     @property
     def active(self) -> bool:
@@ -215,6 +219,77 @@ class Location(BaseModel):
     active = peewee.BooleanField(default=True)
 
     ledger_fields = ("name", "site", "room", "kind", "purpose", "lockable", "check_interval_days", "active")
+
+
+WORK_PLACE_STATUSES = ("reported", "acknowledged", "designated", "withdrawn")
+
+
+class WorkPlace(BaseModel):
+    """A work place of one contract (Art. 9): reported by the contractor, acknowledged by the city
+    (or designated by it). The place itself is a ``Location`` of purpose "work"."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/<location code>"
+    contract = peewee.ForeignKeyField(Contract, backref="work_places")
+    location = peewee.ForeignKeyField(Location, backref="contract_uses")
+    address = peewee.CharField(default="")
+    security_measures = peewee.TextField(default="")
+    city_premises = peewee.BooleanField(default=False)  # inside the city's own buildings (Art. 9(2): ID badges)
+    status = peewee.CharField(choices=[(s, s) for s in WORK_PLACE_STATUSES])
+    reported_by = peewee.CharField(null=True)
+    reported_at = peewee.CharField()
+    decided_by = peewee.CharField(null=True)
+    decided_at = peewee.CharField(null=True)
+    note = peewee.TextField(default="")
+
+    ledger_fields = ("contract", "location", "address", "security_measures", "city_premises", "status", "reported_by",
+                     "reported_at", "decided_by", "decided_at", "note")
+
+
+class IdBadge(BaseModel):
+    """An ID badge the contractor issued for work inside the city's premises (Art. 9(2))."""
+
+    key = peewee.CharField(primary_key=True)  # "<contract>/<number>"
+    contract = peewee.ForeignKeyField(Contract, backref="badges")
+    user = peewee.ForeignKeyField(User, backref="badges")
+    number = peewee.CharField()
+    issued_on = peewee.CharField()
+    returned_on = peewee.CharField(null=True)
+    recorded_by = peewee.CharField()
+
+    ledger_fields = ("contract", "user", "number", "issued_on", "returned_on", "recorded_by")
+
+
+class TrainingSession(BaseModel):
+    """A training session on confidentiality (Art. 10) for people on a contract's roster."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-E0001
+    contract = peewee.ForeignKeyField(Contract, backref="training_sessions")
+    held_on = peewee.CharField()  # ISO date
+    content = peewee.TextField()
+    trainer = peewee.CharField()
+    materials = JSONField(default=list)  # SHA-256 of each material kept as an attachment
+    attendees = JSONField(default=list)  # logins, all on the roster when recorded
+    confirmations = JSONField(default=dict)  # login -> when they confirmed, with their own login, that they attended
+    recorded_by = peewee.CharField()
+    recorded_at = peewee.CharField()
+
+    ledger_fields = ("contract", "held_on", "content", "trainer", "materials", "attendees", "confirmations",
+                     "recorded_by", "recorded_at")
+
+
+class SupervisionCheck(BaseModel):
+    """The responsible person's supervision of the people handling the information (Art. 2(2))."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-S0001
+    contract = peewee.ForeignKeyField(Contract, backref="supervision_checks")
+    checked_on = peewee.CharField()
+    checked_by = peewee.CharField()
+    subjects = JSONField(default=list)  # logins supervised; empty for the whole team
+    checked = peewee.TextField()  # what was checked
+    findings = peewee.TextField(default="")
+    recorded_at = peewee.CharField()
+
+    ledger_fields = ("contract", "checked_on", "checked_by", "subjects", "checked", "findings", "recorded_at")
 
 
 class Attachment(BaseModel):
@@ -804,7 +879,8 @@ class LoginThrottle(BaseModel):
 
 
 PROJECTED_MODELS = (
-    User, ProvisionProfile, Contract, Location, RosterEntry, RosterApplication, Pledge, Attachment, Medium,
+    User, ProvisionProfile, Contract, Location, WorkPlace, IdBadge, RosterEntry, RosterApplication, Pledge, TrainingSession,
+    SupervisionCheck, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
     ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport,

@@ -64,6 +64,9 @@ class Titles(_Section):
     incident_final: Text
     roster: Text
     pledge: Text
+    # Optional: profiles recorded before these papers existed print the usual titles.
+    work_places: Text = "作業場所届"
+    training: Text = "従事者教育・監督の記録"
 
 
 class Papers(_Section):
@@ -103,6 +106,9 @@ class PledgeForm(_Section):
 class Pledges(_Section):
     article: Article
     forms: Annotated[list[PledgeForm], Field(min_length=1)]
+    # Whether the city accepts a pledge signed on screen instead of the printed form signed by
+    # hand; optional so that profiles recorded before it keep their meaning (they were signed so).
+    on_screen: bool = True
 
     @model_validator(mode="after")
     def _every_role_has_one_form(self):
@@ -178,6 +184,9 @@ class Training(_Section):
     results_reported: bool
     blocks_when_lapsed: bool
     article: Article
+    # Days a person newly on the roster has for their first session; optional so that profiles
+    # recorded before it keep working.
+    first_within_days: Annotated[int, Field(ge=0, le=365)] = 30
 
 
 class Cited(_Section):
@@ -361,15 +370,25 @@ def duties(profile: Profile) -> list[Duty]:
          ("第14条第2項の全項目のない申請、承認のない再委託先による廃棄・取扱いを拒否（禁止なら申請を拒否）",
           "an application without every Art. 14(2) item, and work by a subcontractor the city has not approved, are refused (the application itself, where forbidden)")),
         (p.roster.article, ("取扱責任者・従事者", "responsible person and workers"), roster,
-         ("名簿と誓約書のない者の取扱いを拒否", "anyone not on the roster with a pledge is refused")),
+         _yes(p.roster.changes == "prior_approval",
+              ("追加・役割変更は申請とし、市の承認まで取扱いを拒否。削除は即時に反映し市に報告。変更ごとに名簿を再発行",
+               "additions and role changes are applications: refused until the city approves; removals at once, reported; the roster paper reissued on each change"),
+              ("追加・変更は即時に反映して市に届出、市が確認。変更ごとに名簿を再発行",
+               "changes take effect at once and are notified to the city, which acknowledges them; the roster paper reissued on each change"))),
         (p.pledges.article, ("誓約書", "pledges"),
          ("、".join(f"{form.title}（{'・'.join({'responsible': '責任者', 'worker': '従事者'}[r] for r in form.for_roles)}）" for form in p.pledges.forms),
           ", ".join(f"{form.id} ({'/'.join(form.for_roles)})" for form in p.pledges.forms)),
-         ("誓約書のない者の取扱いを拒否", "anyone without a pledge is refused")),
+         (("役割に合う現行の様式の誓約書のない者の取扱いを拒否。署名済みの用紙を登録し、市への提出と市の受領確認を記録"
+           + ("（画面上の署名も可）" if p.pledges.on_screen else "（自署した用紙のみ）")),
+          ("anyone without the current form for their role is refused; signed sheets are uploaded, handing to the city and its confirmation recorded"
+           + (" (signing on screen accepted)" if p.pledges.on_screen else " (handwritten sheets only)")))),
         (p.work_places.article, ("作業場所", "work places"),
          _yes(p.work_places.city_acknowledgement, ("作業場所を定め市に報告し、確認を受ける", "work places are reported to and acknowledged by the city"),
               ("作業場所を定め市に報告する", "work places are reported to the city")),
-         ("登録された作業場所以外への持出しを拒否", "taking media to anything but a registered work place is refused")),
+         _yes(p.work_places.city_acknowledgement,
+              ("市が確認（指定）した、この契約の作業場所以外への持出しを拒否。作業場所届と身分証明書を記録",
+               "taking media anywhere but a work place of the contract the city acknowledged is refused; work places report and ID badges recorded"),
+              ("この契約の作業場所として報告した場所以外への持出しを拒否", "taking media anywhere but a reported work place of the contract is refused"))),
         (p.electronic_media.encryption_article, ("電子媒体の暗号化", "encryption of electronic media"),
          (("・".join(ja for ja, _ in encryption) + "の際は暗号化が必要") if encryption else "定めなし",
           ("encrypted for " + " and ".join(en for _, en in encryption)) if encryption else "no rule"),
@@ -394,7 +413,9 @@ def duties(profile: Profile) -> list[Duty]:
           "every kind of incident is recorded, the city emailed at once (retried until sent), an overdue first report flagged, each city instruction answered")),
         (p.training.article, ("教育", "training"),
          _yes(p.training.required, (f"{p.training.interval_days}日ごとに教育を行う", f"training every {p.training.interval_days} days"), ("定めなし", "no rule")),
-         ("未対応（教育の記録はまだできません）", "not yet enforced (training cannot be recorded yet)")),
+         _yes(p.training.blocks_when_lapsed,
+              ("教育・受講確認を記録し、期限切れの人の取扱いを拒否", "sessions and attendance recorded; anyone whose training lapsed is refused"),
+              ("教育・受講確認を記録し、期限切れの人を画面に表示", "sessions and attendance recorded; lapsed training is flagged"))),
         (p.complaints.article, ("苦情処理", "complaints"), ("苦情は直ちに市に報告する", "complaints are reported to the city at once"),
          ("未対応（苦情はまだ記録できません）", "not yet enforced (complaints cannot be recorded yet)")),
         (p.inspection.article, ("立入調査", "inspection"), ("市はいつでも調査できる", "the city may inspect at any time"),

@@ -38,6 +38,16 @@ EVENTS = {
     "pledge.signed": ("誓約書への署名（第11条）", "pledge signed (Art. 11)"),
     "pledge.submitted": ("誓約書の市への提出", "pledge handed to the city"),
     "pledge.confirmed": ("市による誓約書の受領確認", "pledge receipt confirmed by the city"),
+    "workplace.reported": ("作業場所の報告（第9条）", "work place reported (Art. 9)"),
+    "workplace.acknowledged": ("作業場所の市の確認", "work place acknowledged by the city"),
+    "workplace.designated": ("市による作業場所の指定", "work place designated by the city"),
+    "workplace.withdrawn": ("作業場所の廃止", "work place withdrawn"),
+    "badge.issued": ("身分証明書の発行（第9条第2項）", "ID badge issued (Art. 9(2))"),
+    "badge.returned": ("身分証明書の返却", "ID badge returned"),
+    "training.recorded": ("教育の実施の記録（第10条）", "training session recorded (Art. 10)"),
+    "training.confirmed": ("受講の確認", "attendance confirmed"),
+    "supervision.recorded": ("監督の記録（第2条第2項）", "supervision check recorded (Art. 2(2))"),
+    "roster.leaver_reminded": ("離任者への守秘義務の周知", "leaver reminded of continuing confidentiality"),
     "location.created": ("保管場所登録", "location registered"),
     "medium.registered": ("媒体受領・登録", "medium registered"),
     "medium.stored": ("保管（第7条第1号）", "stored (Art. 7(1))"),
@@ -105,6 +115,8 @@ EVENTS = {
 
 DOCUMENTS = {
     "roster": ("取扱責任者・従事者名簿", "roster of handlers"),
+    "work_places": ("作業場所届", "work places report"),
+    "training": ("従事者教育・監督の記録", "training and supervision record"),
     "handover_receipt": ("預り証", "custody receipt"),
     "return_receipt": ("返還受領書", "return receipt"),
     "transfer_record": ("移送記録", "transfer record"),
@@ -256,4 +268,11 @@ ROSTER_APPLICATION_STATUSES = {
     "notified": ("届出済（市の確認待ち）", "notified, waiting for the city's acknowledgement"),
     "reported": ("報告済（市の確認待ち）", "reported, waiting for the city's acknowledgement"),
     "acknowledged": ("市が確認済", "acknowledged by the city"),
+}
+
+WORK_PLACE_STATUSES = {
+    "reported": ("報告済（市の確認待ち）", "reported, waiting for the city"),
+    "acknowledged": ("市が確認済", "acknowledged by the city"),
+    "designated": ("市が指定", "designated by the city"),
+    "withdrawn": ("廃止", "withdrawn"),
 }

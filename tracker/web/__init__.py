@@ -12,7 +12,7 @@ from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, scanning, security
+from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, roster_pages, scanning, security, training_pages
 from tracker.web.navigation import menu_for
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -63,6 +63,8 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(oversight.blueprint)
     app.register_blueprint(destruction.blueprint)
     app.register_blueprint(profiles.blueprint)
+    app.register_blueprint(roster_pages.blueprint)
+    app.register_blueprint(training_pages.blueprint)
     app.register_blueprint(integrity.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)

@@ -216,7 +216,18 @@ def medium_found(medium_id):
 
 @blueprint.route("/contracts/<code>/inspection")
 def inspection_page(code):
-    return render_template("inspection.html", view=inspection.overview(g.user, code, _settings()), names=access.user_names())
+    view = inspection.overview(g.user, code, _settings())
+    return render_template("inspection.html", view=view, names=access.user_names(), people=_people_summary(view.contract))
+
+
+def _people_summary(contract) -> dict:
+    """The people side of an inspection (Art. 8–11): roster, pledges, training, supervision."""
+    from tracker.workflows import pledges, roster, training
+
+    entries = roster.entries(contract)
+    return {"entries": entries, "current": {entry.user_id: pledges.current(entry.user, contract) for entry in entries},
+            "waiting": roster.waiting(contract), "standing": training.standing(contract),
+            "sessions": training.sessions(contract)[:5], "checks": training.supervision(contract)[:5]}
 
 
 # ---- shared ------------------------------------------------------------------------------------

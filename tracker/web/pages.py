@@ -9,7 +9,7 @@ from labels import presets, render
 from tracker import ledger, queries
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer
-from tracker.workflows import access, checks, copies, destruction, incidents, labelling, media, people, places, scans
+from tracker.workflows import access, checks, copies, destruction, incidents, labelling, media, places, pledges, profiles, roster, scans, training, workplaces
 from tracker.web import forms
 from tracker.web.i18n import message, translate
 
@@ -31,6 +31,8 @@ def dashboard():
         missing=queries.missing(contracts, DASHBOARD_ROWS),
         contracts=Contract.select().where(Contract.code.in_(contracts)),
         unsigned=_contracts_without_my_pledge(contracts),
+        roster_waiting=roster.waiting_in(contracts), my_roster_pending=roster.pending_for(g.user),
+        pledges_open=pledges.not_with_the_city(contracts), training_lapsed=training.lapsed_in(contracts),
         statuses=STATUSES,
         awaiting_city=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "signed")),
         open_handovers=Handover.select().where(Handover.contract.in_(contracts) & (Handover.status == "open")),
@@ -46,11 +48,11 @@ def dashboard():
 # What needs this person's action comes first on their dashboard: the city confirms and approves,
 # the contractor's people scan, put away and bring back.
 ATTENTION_ORDER = {
-    "municipality": ("awaiting_city", "copy_requests", "destructions", "incidents", "oversight", "missing", "storage_checks",
+    "municipality": ("people", "awaiting_city", "copy_requests", "destructions", "incidents", "oversight", "missing", "storage_checks",
                      "overdue", "open_handovers", "travelling", "not_yet_stored"),
-    "contractor": ("open_handovers", "overdue", "not_yet_stored", "storage_checks", "destructions", "missing", "incidents", "oversight",
+    "contractor": ("people", "open_handovers", "overdue", "not_yet_stored", "storage_checks", "destructions", "missing", "incidents", "oversight",
                    "travelling", "awaiting_city", "copy_requests"),
-    "admin": ("storage_checks", "missing", "incidents", "oversight", "awaiting_city", "copy_requests", "destructions", "open_handovers",
+    "admin": ("storage_checks", "missing", "incidents", "oversight", "people", "awaiting_city", "copy_requests", "destructions", "open_handovers",
               "overdue", "travelling", "not_yet_stored"),
 }
 
@@ -101,7 +103,7 @@ def medium_page(medium_id):
     return render_template(
         "medium.html", medium=medium, events=ledger.timeline(medium.id), users=access.user_names(),
         actions=_allowed_actions(medium), storage=Location.select().where(Location.purpose == "storage", Location.active == True),  # noqa: E712
-        work_places=Location.select().where(Location.purpose == "work", Location.active == True),  # noqa: E712
+        work_places=workplaces.usable_locations([medium.contract_id]).get(medium.contract_id, []),  # Art. 9: the city acknowledged them
         label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
         layouts=presets.list_presets(),
         copy_requests=CopyRequest.select().where(CopyRequest.medium == medium.id).order_by(CopyRequest.number),
@@ -191,17 +193,22 @@ def _contracts_without_my_pledge(contracts: list[str]) -> list[Contract]:
 
 @blueprint.route("/pledges/<contract_code>", methods=["GET", "POST"])
 def pledge(contract_code):
-    """A rostered person reads the exact pledge text (Art. 11) and signs it with their login."""
+    """A person reads the exact pledge text of the form for their role (Art. 11), prints it to sign
+    by hand, or — where the contract's provisions accept it — signs it on screen."""
     contract = access.get_contract(contract_code)
     if request.method == "POST":
         try:
-            people.sign_pledge(g.user, contract.code)
-            flash(translate("誓約書を提出しました", "pledge signed"), "ok")
+            pledges.sign(g.user, contract.code)
+            flash(translate("画面上で誓約書に署名しました（市への提出は取扱責任者が記録します）",
+                            "pledge signed on screen (the responsible person records its handing to the city)"), "ok")
             return redirect(url_for("pages.dashboard"))
         except DomainError as error:
             flash(message(error), "error")
+    role = pledges.signing_role(g.user, contract)
+    form, text, sha256 = pledges.form_for(contract, role)
     signed = Pledge.select().where((Pledge.user == g.user.login) & (Pledge.contract == contract.code)).order_by(Pledge.key)
-    return render_template("pledge.html", contract=contract, text=people.pledge_text(), sha256=people.pledge_sha256(), signed=list(signed))
+    return render_template("pledge.html", contract=contract, form=form, role=role, text=text, sha256=sha256, signed=list(signed),
+                           current=pledges.current(g.user, contract), profile=profiles.for_contract(contract))
 
 
 @blueprint.route("/media/<medium_id>/label.svg")

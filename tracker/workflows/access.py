@@ -1,7 +1,8 @@
 """Who may do what (DESIGN.md, "People and roles"; Art. 8 and 11 of the special provisions).
 
 * A contractor's staff member acts on a contract's media only while on that contract's roster
-  and with a signed pledge for it. A removed person cannot.
+  (once the city approved the addition) and with a current pledge of their role's form. A removed
+  person cannot; nor, where the contract's profile says so, one whose training lapsed.
 * The responsible person (取扱責任者) may also manage the roster and apply for destruction.
 * Municipality users read everything and approve; they hold no custody.
 * Admins manage users and settings, and take no custody actions.
@@ -12,7 +13,7 @@ Every refusal raises ``NotAllowed`` with the reason in Japanese and English.
 from __future__ import annotations
 
 from tracker.errors import DomainError, NotAllowed, NotFound
-from tracker.models import Contract, Pledge, RosterApplication, RosterEntry, User
+from tracker.models import Contract, RosterApplication, RosterEntry, User
 
 
 def require_active(actor: User) -> None:
@@ -57,14 +58,18 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
             f"{actor.login} was removed from the roster of contract {contract.code} (Art. 8)",
         )
     if not has_pledge(actor, contract):
-        raise NotAllowed(
-            f"{actor.name} さんの契約「{contract.title}」の誓約書が未提出です（第11条）",
-            f"{actor.login} has not signed the pledge for contract {contract.code} (Art. 11)",
-        )
+        from tracker.workflows import pledges  # which form, from the contract's profile
+
+        raise NotAllowed(*pledges.missing_reason(actor, contract, entry.role))
     if entry.employment_type == "subcontractor":
         from tracker.workflows import subcontracting  # it asks access in turn: imported when needed
 
         subcontracting.require_person_cleared(entry)  # Art. 14: only once the city approved their employer
+    from tracker.workflows import training  # blocks only where the contract's profile says so (Art. 10)
+
+    lapsed = training.lapse_reason(actor, contract)
+    if lapsed:
+        raise NotAllowed(*lapsed)
     return entry
 
 
@@ -137,7 +142,10 @@ def roster_entry(actor: User, contract: Contract) -> RosterEntry | None:
 
 
 def has_pledge(actor: User, contract: Contract) -> bool:
-    return Pledge.select().where((Pledge.user == actor.login) & (Pledge.contract == contract.code)).exists()
+    """A pledge of the form for the person's role, with today's text (Art. 11; see ``pledges``)."""
+    from tracker.workflows import pledges
+
+    return pledges.current(actor, contract) is not None
 
 
 def roster_key(contract_code: str, login: str) -> str:

@@ -10,7 +10,7 @@ from tracker import db, ledger, vocabulary
 from tracker.errors import InvalidInput, WrongState
 from tracker.models import MEDIUM_KINDS, Medium, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, places, profiles
+from tracker.workflows import access, inputs, places, profiles, workplaces
 
 # Which statuses each move may start from; everything else is refused with the reason.
 MOVABLE_FROM = {
@@ -121,6 +121,7 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
             f"{place.name} は作業場所として登録されていません（第9条）",
             f"{place.name} is not a registered work place (Art. 9)",
         )
+    workplaces.require_usable(medium.contract, place)
     purpose = inputs.require_text(purpose, "持出しの目的", "purpose")
     rule = profiles.for_contract(medium.contract).electronic_media
     if rule.encrypt_take_out:

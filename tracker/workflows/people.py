@@ -1,31 +1,21 @@
-"""Users, contracts, the roster of handlers (Art. 8) and their pledges (Art. 11)."""
+"""Users and contracts. The roster (Art. 8) is ``roster.py``; the pledges (Art. 11) ``pledges.py``."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from importlib import resources
 
 from werkzeug.security import generate_password_hash
 
 from labels import ids
 from tracker import db, ledger
-from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, WrongState
-from tracker.models import CONTRACT_ROLES, ROLES, Contract, Pledge, RosterEntry, User
-from tracker.timeutil import JST, now_iso, utc_now
+from tracker.errors import AlreadyExists, InvalidInput
+from tracker.models import ROLES, Contract, User
+from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, logins, profiles
+from tracker.workflows.pledges import sign as sign_pledge  # noqa: F401 - the name callers know
 
-PLEDGE_VERSION = "worker-v1"
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 8
-
-
-def pledge_text(version: str = PLEDGE_VERSION) -> str:
-    return resources.files("tracker.pledges").joinpath(f"{version}.txt").read_text(encoding="utf-8")
-
-
-def pledge_sha256(version: str = PLEDGE_VERSION) -> str:
-    return hashlib.sha256(pledge_text(version).encode("utf-8")).hexdigest()
 
 
 def create_user(
@@ -127,41 +117,6 @@ def create_contract(
             }}},
         )
     return Contract.get(Contract.code == code)
-
-
-def sign_pledge(actor: User, contract_code: str, signer_login: str | None = None, signed_on: str | None = None) -> Pledge:
-    """A person signs in the app for themself, or the responsible person records a paper pledge."""
-    contract = access.get_contract(contract_code)
-    signer = access.get_user(signer_login or actor.login)
-    entry = access.roster_entry(signer, contract)
-    if entry is None or not entry.active:
-        raise WrongState(
-            f"{signer.name} さんは契約「{contract.title}」の名簿にないため誓約書を登録できません",
-            f"{signer.login} is not on the roster of {contract.code}; no pledge can be recorded",
-        )
-    if signer.login == actor.login:
-        method = "electronic"
-        access.require_active(actor)
-    else:
-        access.require_responsible(actor, contract)
-        method = "paper"
-    day = signed_on or utc_now().astimezone(JST).date().isoformat()
-    inputs.parse_date(day)
-    with db.writing():
-        count = Pledge.select().where((Pledge.user == signer.login) & (Pledge.contract == contract.code)).count()
-        key = f"{contract.code}/{signer.login}/{count + 1}"
-        ledger.append(
-            "pledge.signed",
-            actor.login,
-            contract=contract.code,
-            data={"signer": signer.login, "method": method},
-            changes={"pledge": {key: {
-                "contract": contract.code, "user": signer.login, "signed_on": day,
-                "text_version": PLEDGE_VERSION, "text_sha256": pledge_sha256(), "method": method,
-                "recorded_by": actor.login,
-            }}},
-        )
-    return Pledge.get(Pledge.key == key)
 
 
 def _hash_password(password: str) -> str:

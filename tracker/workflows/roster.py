@@ -253,3 +253,46 @@ def _require_roster_manager(actor: User | None, contract: Contract, role: str) -
     if role == "responsible":
         raise NotAllowed("取扱責任者の指名はシステム管理者が行います", "only an administrator appoints the responsible person")
     access.require_responsible(actor, contract)
+
+
+# ---- the roster paper (名簿) ------------------------------------------------------------------
+
+
+def paper_data(contract: Contract | str):
+    from tracker.documents.roster import RosterData
+    from tracker.workflows import pledges
+
+    contract = access.get_contract(contract)
+    people = entries(contract)
+    return RosterData(
+        contract=contract, article=profiles.for_contract(contract).roster.article, entries=people,
+        pledges={entry.user_id: pledges.current(entry.user, contract) for entry in people},
+        applications=sorted(applications(contract), key=lambda application: application.number),
+        approval_suffix=APPROVAL_SUFFIX,
+    )
+
+
+def issue_paper(actor: User, settings, contract_code: str):
+    """Issue the roster paper as it stands now (after each change that took effect), printed as
+    the responsible person's report to the city."""
+    from tracker.documents.roster import roster_paper
+    from tracker.workflows import papers
+
+    contract = access.get_contract(contract_code)
+    access.require_read(actor, contract)
+    responsible = next((entry.user for entry in entries(contract) if entry.role == "responsible"), None)
+    return papers.issue(actor, settings, contract.code, "roster", contract.code, lambda issue: roster_paper(paper_data(contract), issue),
+                        issuer=responsible)
+
+
+def waiting_in(contract_codes: list[str]) -> list[RosterApplication]:
+    """Changes waiting for the city on these contracts, with their person (one statement)."""
+    return list(RosterApplication.select(RosterApplication, User).join(User)
+                .where(RosterApplication.contract.in_(contract_codes) & RosterApplication.status.in_(("pending", "reported", "notified")))
+                .order_by(RosterApplication.number))
+
+
+def pending_for(person: User) -> list[RosterApplication]:
+    """The person's own additions waiting for the city (they cannot read those contracts yet)."""
+    return list(RosterApplication.select().where((RosterApplication.user == person.login) & (RosterApplication.change == "add")
+                                                 & (RosterApplication.status == "pending")))
