@@ -79,7 +79,7 @@ INTERNAL_CODES = sorted(
 CODE_PATTERN = re.compile(r"(?<![A-Za-z0-9_.\-/])(" + "|".join(re.escape(code) for code in INTERNAL_CODES) + r")(?![A-Za-z0-9_\-/])")
 
 # Routes that answer with a file, not a page.
-NOT_PAGES = re.compile(r"\.(pdf|csv|svg|crt|pem|png|json)$|^/static/|^/api/|/evidence/")
+NOT_PAGES = re.compile(r"\.(pdf|csv|svg|crt|pem|png|json)$|^/static/|^/api/|/evidence/|/pledges/sheets/")
 
 PAGE_CHECK = """
 const problems = [];

@@ -46,6 +46,7 @@ def roster_page(code):
         can_apply=manager, can_appoint=g.user.is_admin,
         can_record=g.user.role == "contractor" and mine is not None and mine.active and mine.role == "responsible",
         paper=papers.latest("roster", contract.code), approval_suffix=roster.APPROVAL_SUFFIX,
+        form_titles={form.id: form.title for form in profile.pledges.forms},
     )
 
 

@@ -21,7 +21,7 @@ def training_page(code):
     return render_template(
         "training.html", contract=contract, rule=profiles.for_contract(contract).training, profile=profiles.for_contract(contract),
         sessions=training.sessions(contract), standing=training.standing(contract), checks=training.supervision(contract),
-        leavers=training.leavers(contract), paper=papers.latest("training", contract.code),
+        leavers=training.leavers(contract), paper=papers.latest("training", contract.code), names=access.user_names(),
         can_record=g.user.role == "contractor" and mine is not None and mine.active and mine.role == "responsible",
     )
 
