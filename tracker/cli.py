@@ -478,6 +478,27 @@ def contract_add(data_dir, code, title, client, contractor, period_start, period
     click.echo(f"登録しました / added: {created.code} {created.title}（{created.profile}）")
 
 
+@contract.command("set")
+@click.argument("code")
+@click.option("--contractor", default=None, help="受託者（会社名）")
+@click.option("--address", default=None, help="受託者の所在地 / the contractor's address")
+@click.option("--representative-title", default=None, help="代表者の役職, e.g. 代表取締役")
+@click.option("--representative", default=None, help="代表者の氏名 / the representative's name")
+@click.option("--contract-number", default=None, help="契約番号")
+@click.option("--section", default=None, help="担当課 / the city's section")
+@click.pass_obj
+@refusals_are_messages
+def contract_set(data_dir, code, contractor, address, representative_title, representative, contract_number, section):
+    """Change contract CODE's details that papers print (the contractor's block). 契約情報の変更."""
+    from tracker.workflows import contracts
+
+    open_database(data_dir)
+    given = {"contractor": contractor, "contractor_address": address, "contractor_representative_title": representative_title,
+             "contractor_representative": representative, "contract_number": contract_number, "client_section": section}
+    changed = contracts.update_contract(None, code, **{field: value for field, value in given.items() if value is not None})
+    click.echo(f"変更しました / changed: {changed.code} {changed.contractor} {changed.contractor_representative_title} {changed.contractor_representative}")
+
+
 @contract.command("profile")
 @click.argument("code")
 @click.argument("profile_name")

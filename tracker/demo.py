@@ -60,6 +60,7 @@ from tracker import timeutil
 from tracker.models import Event, Medium, User
 from tracker.workflows import (
     checks,
+    contracts,
     copies,
     destruction,
     handovers,
@@ -481,6 +482,8 @@ class _Story:
                 contractor_address="東京都小金井市梶野町5丁目", contract_number="三鷹市契約第2026-1203号",
                 period_start="2026-06-01", period_end="2027-02-28", profile="generic",
             )
+            contracts.update_contract(admin, GENERIC_CONTRACT, contractor_representative_title="代表取締役",
+                                      contractor_representative="武蔵野 一郎")
             _rostered(admin, self.actors["kobayashi"], GENERIC_CONTRACT, "yamada", "responsible")
             people.sign_pledge(yamada, GENERIC_CONTRACT)
             _rostered(yamada, self.actors["kobayashi"], GENERIC_CONTRACT, "sato", "worker")
@@ -560,6 +563,7 @@ def _people() -> dict[str, User]:
         client_section="市民部 市民税課", contractor_address="東京都小金井市梶野町5丁目", contract_number="小金井市契約第2026-0412号",
         period_start="2026-04-01", period_end="2027-03-31",
     )
+    contracts.update_contract(admin, CONTRACT, contractor_representative_title="代表取締役", contractor_representative="武蔵野 一郎")
     _rostered(admin, actors["takahashi"], CONTRACT, "yamada", "responsible", reason="契約締結に伴う取扱責任者の届出")
     people.sign_pledge(actors["yamada"], CONTRACT)
     for login in ("sato", "suzuki"):

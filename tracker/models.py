@@ -97,11 +97,16 @@ class Contract(BaseModel):
     profile_requested = peewee.CharField(default="")  # a change waiting for the city's approval
     profile_request_reason = peewee.CharField(default="")
     notify_email = peewee.CharField(default="")  # where the city is told of an incident at once (Art. 19)
+    # The contractor's representative (代表者) as the papers print them beside the company seal box;
+    # added after the first data folders, so older ones get the columns empty (models._add_missing_columns).
+    contractor_representative_title = peewee.CharField(default="")  # 代表取締役
+    contractor_representative = peewee.CharField(default="")  # 武蔵野 一郎
 
     ledger_fields = (
         "title", "client", "client_section", "contractor", "contractor_address",
         "contract_number", "period_start", "period_end", "created_at",
         "profile", "profile_requested", "profile_request_reason", "notify_email",
+        "contractor_representative_title", "contractor_representative",
     )
 
 

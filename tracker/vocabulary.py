@@ -29,6 +29,7 @@ EVENTS = {
     "login.failed": ("パスワード誤り", "wrong password"),
     "login.locked": ("パスワード誤りの連続による一時停止", "locked after repeated wrong passwords"),
     "contract.created": ("契約登録", "contract registered"),
+    "contract.updated": ("契約情報の変更", "contract details changed"),
     "roster.added": ("名簿追加（第8条）", "added to roster (Art. 8)"),
     "roster.removed": ("名簿から削除（第8条）", "removed from roster (Art. 8)"),
     "roster.applied": ("名簿の変更申請（第8条）", "roster change applied for (Art. 8)"),

@@ -69,6 +69,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)
     app.register_blueprint(scanning.blueprint)
+    auth.PUBLIC_ENDPOINTS.update(custody.PUBLIC_ENDPOINTS)  # an auditor verifies a paper without an account
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in
     security.install(app)
     app.register_error_handler(DomainError, _domain_error)

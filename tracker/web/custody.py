@@ -10,11 +10,14 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 
 from tracker.errors import DomainError
 from tracker.models import Contract, Handover, Location, Transfer
-from tracker.web import forms
+from tracker.web import auth, forms
 from tracker.web.i18n import both, message, translate
 from tracker.workflows import access, copies, handovers, papers, people, scans, transfers
 
 blueprint = Blueprint("custody", __name__)
+
+# The paper verification page and its PDF comparison answer anyone holding a paper (issue #13).
+PUBLIC_ENDPOINTS = {"custody.document_page", "custody.compare_document"}
 
 
 # ---- handovers ---------------------------------------------------------------------------------
@@ -217,10 +220,14 @@ def make_copy(number):
 @blueprint.route("/d/<serial>")
 @blueprint.route("/D/<serial>")
 def document_page(serial):
-    """Where a paper's verification QR leads: does this paper still match the ledger?"""
-    document = papers.get_document(g.user, serial)
+    """Where a paper's verification QR leads: does this paper still match the ledger? Open to anyone
+    holding the paper (an auditor, the city's records office), so it shows only the paper's proof;
+    who issued it and what it is about only to those who may read the contract."""
+    document = papers.find_document(serial)
     settings = current_app.config["SETTINGS"]
-    return render_template("document.html", document=document, check=papers.check(settings, document), names=access.user_names())
+    readable = papers.may_read(g.user, document)
+    return render_template("document.html", document=document, check=papers.check(settings, document), readable=readable,
+                           names=access.user_names() if readable else {})
 
 
 @blueprint.route("/d/<serial>.pdf")
@@ -231,8 +238,9 @@ def document_pdf(serial):
 
 @blueprint.route("/d/<serial>/compare", methods=["POST"])
 def compare_document(serial):
-    """A city official uploads the PDF they were given: is it byte for byte the one issued?"""
-    document = papers.get_document(g.user, serial)
+    """Anyone holding the PDF uploads it: is it byte for byte the one issued? Nothing is recorded."""
+    auth.require_csrf()  # public, so the login check that usually asks for the token does not run
+    document = papers.find_document(serial)
     upload = request.files.get("pdf")
     if upload is None or not upload.filename:
         flash(both("照合するPDFを選んでください", "choose the PDF to compare"), "error")

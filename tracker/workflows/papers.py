@@ -77,9 +77,19 @@ def verify_url(settings, serial: str) -> str:
 
 
 def get_document(actor: User, serial: str) -> Document:
-    document = inputs.find_paper(Document, serial, "文書番号", "document numbered")
+    document = find_document(serial)
     access.require_read(actor, document.contract)
     return document
+
+
+def find_document(serial: str) -> Document:
+    """A paper by its serial, for anyone holding it: the public verification page shows only its proof."""
+    return inputs.find_paper(Document, serial, "文書番号", "document numbered")
+
+
+def may_read(actor: User | None, document: Document) -> bool:
+    """Whether ``actor`` (None: nobody logged in) may see the paper's content, beyond its proof."""
+    return actor is not None and access.allows(access.require_read, actor, document.contract)
 
 
 def latest(kind: str, subject: str) -> Document | None:
@@ -97,6 +107,9 @@ class Check:
     chain_holds_head: bool  # the ledger still has, at the position printed, the hash printed
     file_intact: bool  # the stored PDF still hashes to what was recorded when it was issued
     report: ledger.Report  # the whole ledger re-verified now
+    # A later paper of the same kind about the same thing (a register printed again): this one
+    # stays valid as what was issued then; the reader is told a newer edition exists.
+    newer_edition: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -110,7 +123,9 @@ def check(settings, document: Document) -> Check:
     intact = path.exists() and ledger.file_sha256(path) == document.attachment_id
     report = ledger.verify(settings.attachments_dir)
     report.problems.extend(checkpoints.check_recorded(settings))  # a rewrite that recomputed every hash
-    return Check(chain_holds_head=holds, file_intact=intact, report=report)
+    newest = latest(document.kind, document.subject)
+    newer = newest.serial if newest is not None and newest.serial != document.serial else None
+    return Check(chain_holds_head=holds, file_intact=intact, report=report, newer_edition=newer)
 
 
 def matches(document: Document, content: bytes) -> bool:
