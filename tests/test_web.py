@@ -7,7 +7,7 @@ import re
 from conftest import csrf, login, login_csrf
 from labels import payload
 from tracker.models import Medium
-from tracker.web import certificate
+from tracker.web import certificate, custody
 from tracker.workflows import media
 
 SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001", "role": "worker"}
@@ -16,8 +16,9 @@ SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "K
 def test_every_page_but_login_requires_login(app, client):
     checked = 0
     for rule in app.url_map.iter_rules():
-        # The certificate page is for phones before they can log in (it shows only the public CA).
-        if rule.endpoint in ("static", "auth.login", *certificate.PUBLIC_ENDPOINTS) or rule.endpoint.startswith("api."):
+        # The certificate page is for phones before they can log in (it shows only the public CA);
+        # a paper's verification page is for anyone holding the paper (only its proof: test_public_verification).
+        if rule.endpoint in ("static", "auth.login", *certificate.PUBLIC_ENDPOINTS, *custody.PUBLIC_ENDPOINTS) or rule.endpoint.startswith("api."):
             continue
         url = rule.build({name: SAMPLE_ARGUMENTS[name] for name in rule.arguments})[1] if rule.arguments else rule.rule
         for method in rule.methods & {"GET", "POST"}:
