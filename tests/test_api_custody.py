@@ -67,8 +67,9 @@ def upload_list(client, headers, number, content=LIST_CSV, filename="引渡し�
                        data={"list": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
 
 
-def scan(client, headers, url, *codes):
-    return client.post(url, headers=headers, json={"codes": list(codes)})
+def scan(client, headers, url, *codes, confirmed=None):
+    """``confirmed``: the person confirms the media of typed IDs are there (else those are refused)."""
+    return client.post(url, headers=headers, json={"codes": list(codes), **({"confirmed": confirmed} if confirmed is not None else {})})
 
 
 def hand_over(client, auth, label, codes_of=None, **fields) -> tuple[str, list[str]]:
@@ -99,8 +100,9 @@ def test_a_whole_handover_over_the_api(client, cast, auth, label, tmp_path):
     listed = [medium["id"] for medium in imported.get_json()["media"]]
     assert len(listed) == 3 and {medium["status"] for medium in imported.get_json()["media"]} == {"expected"}
 
-    # Two of three labels: a label URL, a typed ID, and the first one again.
-    response = scan(client, auth.worker, f"/api/v1/handovers/{number}/scans", label(listed[0]), listed[1].lower(), label(listed[0]))
+    # Two of three labels: a label URL, a typed ID (its medium confirmed present), and the first one again.
+    response = scan(client, auth.worker, f"/api/v1/handovers/{number}/scans", label(listed[0]), listed[1].lower(), label(listed[0]),
+                    confirmed=True)
     assert response.status_code == 200
     answers = response.get_json()["answers"]
     assert [answer["ok"] for answer in answers] == [True, True, True]

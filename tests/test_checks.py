@@ -69,7 +69,7 @@ def test_due_state_gives_a_week_of_notice_then_overdue_the_day_after():
 def complete_at(cast, settings, medium, moment: datetime) -> StorageCheck:
     with clock_at(moment):
         check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
-        checks.scan(cast.worker, check.number, medium.id, settings.secret)
+        checks.scan(cast.worker, check.number, code_of(settings, medium), settings.secret)
         return checks.complete(cast.worker, check.number, "抽出確認", "一致")
 
 
@@ -191,7 +191,7 @@ def test_backups_are_listed_apart(cast, settings):
     with_backup = {"medium": {backup.id: {"is_backup": True}}}
     ledger.append("medium.registered", "sato", contract="KG26", changes=with_backup)
     check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
-    checks.scan(cast.worker, check.number, backup.id, settings.secret)
+    checks.scan(cast.worker, check.number, code_of(settings, backup), settings.secret)
     lines = checks.reconcile(checks.get_check(check.number))
     assert [line.id for line in lines.expected] == [original.id]
     assert [line.id for line in lines.backups] == [backup.id]
@@ -202,7 +202,7 @@ def test_a_medium_taken_out_during_the_check_is_moved_not_missing(cast, settings
     stays, leaves = usb(cast, "課税データ 1"), usb(cast, "課税データ 2")
     check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
     media.take_out(cast.worker, leaves.id, cast.work_room.code, "入力作業")
-    checks.scan(cast.worker, check.number, stays.id, settings.secret)
+    checks.scan(cast.worker, check.number, code_of(settings, stays), settings.secret)
     checks.complete(cast.worker, check.number, "目視", "異常なし")
     lines = checks.reconcile(checks.get_check(check.number))
     assert [line.id for line in lines.moved] == [leaves.id] and not lines.missing
@@ -242,10 +242,10 @@ def test_a_second_check_at_the_same_place_is_refused_and_late_scans_too(cast, se
     with pytest.raises(AlreadyExists) as again:
         checks.start(cast.responsible, cast.cabinet.code, settings.secret)
     assert again.value.details["number"] == check.number
-    checks.scan(cast.worker, check.number, medium.id, settings.secret)
+    checks.scan(cast.worker, check.number, code_of(settings, medium), settings.secret)
     checks.complete(cast.worker, check.number, "目視", "異常なし")
     with pytest.raises(WrongState) as late:
-        checks.scan(cast.worker, check.number, medium.id, settings.secret)
+        checks.scan(cast.worker, check.number, code_of(settings, medium), settings.secret)
     assert "完了しています" in late.value.message_ja
     with pytest.raises(WrongState) as queued:  # a station's leftover queue after completion
         checks.report_device(cast.worker, check.number, "station-9", 2, settings.secret)
@@ -282,7 +282,7 @@ def test_completion_needs_a_scan_and_the_accuracy_check(cast, settings):
 def test_two_people_completing_the_same_check_at_once_one_wins(cast, settings):
     medium = usb(cast, "課税データ")
     check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
-    checks.scan(cast.worker, check.number, medium.id, settings.secret)
+    checks.scan(cast.worker, check.number, code_of(settings, medium), settings.secret)
     barrier, outcomes = threading.Barrier(2), []
 
     def complete(actor):
@@ -308,7 +308,7 @@ def test_two_people_completing_the_same_check_at_once_one_wins(cast, settings):
 def test_a_released_device_no_longer_blocks_and_the_release_is_recorded(cast, settings):
     medium = usb(cast, "課税データ")
     check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
-    checks.scan(cast.worker, check.number, medium.id, settings.secret)
+    checks.scan(cast.worker, check.number, code_of(settings, medium), settings.secret)
     checks.report_device(cast.worker, check.number, "station-1", 4, settings.secret)
     with pytest.raises(InvalidInput):
         checks.release_device(cast.worker, check.number, "station-1", "")

@@ -108,7 +108,7 @@ def test_media_missing_at_arrival_open_a_missing_in_transit_incident(cast, maili
 def test_a_check_noting_a_broken_seal_opens_one_draft(cast, settings):
     sealed = media.register(cast.worker, "KG26", "paper", "封印した箱", location=cast.cabinet.code, seal_number="S-9")
     check = checks.start(cast.worker, cast.cabinet.code, settings.secret)
-    checks.scan(cast.worker, check.number, sealed.id, settings.secret)
+    checks.scan(cast.worker, check.number, sealed.id, settings.secret, confirmed=True)
     checks.note_seal(cast.worker, check.number, sealed.id, False, "封印番号が異なる")
     checks.note_seal(cast.worker, check.number, sealed.id, False, "封印番号が異なる（再確認）")
     (incident,) = Incident.select()

@@ -112,9 +112,9 @@ def test_storage_check_statements_do_not_grow_with_the_place(client, cast, setti
         with counted() as started:
             check = checks.start(cast.worker, place.code, settings.secret)
         for medium_id in stored[: size // 2 - 1]:
-            checks.scan(cast.worker, check.number, medium_id, settings.secret)
+            checks.scan(cast.worker, check.number, medium_id, settings.secret, confirmed=True)
         with counted() as scanned:
-            checks.scan(cast.worker, check.number, stored[size // 2], settings.secret)
+            checks.scan(cast.worker, check.number, stored[size // 2], settings.secret, confirmed=True)
         with counted() as reconciled:
             checks.reconcile(checks.get_check(check.number))
         counts[name] = {

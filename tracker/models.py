@@ -407,8 +407,9 @@ class HandoverItem(BaseModel):
     reference = peewee.CharField(default="")  # the city's own number for the item, from its list
     scanned_at = peewee.CharField(null=True)
     scanned_by = peewee.CharField(null=True)
+    identified_by = peewee.CharField(null=True)  # how the scan arrived: camera, station, wedge, photo, label, typed
 
-    ledger_fields = ("handover", "medium", "line", "reference", "scanned_at", "scanned_by")
+    ledger_fields = ("handover", "medium", "line", "reference", "scanned_at", "scanned_by", "identified_by")
 
     @property
     def listed(self) -> bool:
@@ -624,6 +625,7 @@ class DestructionItem(BaseModel):
     tool_version = peewee.CharField(default="")
     subcontractor = peewee.CharField(default="")  # Art. 14: who, when someone else does it
     scanned_at = peewee.CharField(null=True)  # scanned at the destruction station
+    identified_by = peewee.CharField(null=True)  # how: camera, station, wedge, photo, label, typed (confirmed)
     destroyed_at = peewee.CharField(null=True)
     destroyed_by = peewee.CharField(null=True)
     verification_method = peewee.CharField(default="")
@@ -633,6 +635,7 @@ class DestructionItem(BaseModel):
     ledger_fields = (
         "application", "medium", "category", "technique", "level", "tool", "tool_version", "subcontractor",
         "scanned_at", "destroyed_at", "destroyed_by", "verification_method", "verification_result", "destination",
+        "identified_by",
     )
 
 
@@ -702,9 +705,10 @@ class CheckScan(BaseModel):
     finding = peewee.CharField(default="found")
     recorded_status = peewee.CharField(null=True)  # the medium's status in the ledger at the scan
     recorded_location = peewee.CharField(null=True)  # and where the ledger had it
+    identified_by = peewee.CharField(null=True)  # how: camera, station, wedge, photo, label, typed (confirmed)
 
     ledger_fields = ("check", "medium", "scanned_at", "scanned_by", "seal_intact", "note", "finding",
-                     "recorded_status", "recorded_location")
+                     "recorded_status", "recorded_location", "identified_by")
 
 
 INCIDENT_STATUSES = ("draft", "preliminary", "final", "closed")

@@ -277,3 +277,15 @@ WORK_PLACE_STATUSES = {
     "designated": ("市が指定", "designated by the city"),
     "withdrawn": ("廃止", "withdrawn"),
 }
+
+# How a scan identified its medium (proof of presence, issue #11): every way but "typed" read the
+# label itself; a typed ID is recorded only when the person confirmed the medium was there.
+IDENTIFIED_BY = {
+    "camera": ("カメラでラベル読取り", "label read by camera"),
+    "station": ("読取り端末でラベル読取り", "label read at a station"),
+    "wedge": ("ハンディスキャナでラベル読取り", "label read by handheld scanner"),
+    "photo": ("写真からラベル読取り", "label read from a photo"),
+    "label": ("ラベル読取り", "label read"),
+    "typed": ("手入力（現物を本人が確認）", "typed (presence confirmed by the person)"),
+    None: ("記録なし", "not recorded"),
+}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker import vocabulary
+from tracker.documents import identified
 from tracker.documents.paper import Issue, Paper, city_title, kind_ja, name_of, when
 from tracker.models import Contract, Incident, StorageCheck
 from tracker.timeutil import wareki
@@ -70,6 +71,8 @@ def storage_check_report(data: ReportData, issue: Issue) -> bytes:
     _media_table(paper, found, lambda line: [SEAL[line.scan.seal_intact] if line.medium.seal_number else "封印なし",
                                              _scanned(line.scan)],
                  ["封印", "読取り"])
+    if found:
+        paper.paragraph(identified.summary([(line.id, line.scan.identified_by) for line in found]))
     paper.heading("2-2. 所在不明の媒体 / absent")
     _media_table(paper, missing, lambda line: ["—", "読取りなし"], ["封印", "読取り"])
     if lines.moved:
@@ -147,8 +150,10 @@ def _seal_note(lines, medium_id: str) -> str:
 
 
 def _scanned(scan) -> str:
-    """Date, time and who, one per line: a scan fits a narrow column without breaking a number."""
-    return f"{when(scan.scanned_at).replace(' ', chr(10), 1)}\n{name_of(scan.scanned_by)}"
+    """Date, time, who and how, one per line: a scan fits a narrow column without breaking a number.
+    A typed ID says so (its label was not read)."""
+    how = "\n手入力" if scan.identified_by == "typed" else ""
+    return f"{when(scan.scanned_at).replace(' ', chr(10), 1)}\n{name_of(scan.scanned_by)}{how}"
 
 
 def _day(value: str | None) -> str:

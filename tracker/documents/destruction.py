@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 
 from labels import fonts
 from tracker import ledger, vocabulary
+from tracker.documents import identified
 from tracker.documents.paper import MARGIN, PAGE_WIDTH, Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
 from tracker.models import Attachment, DestructionApplication, DestructionItem, Evidence, Medium, User
 from tracker.timeutil import wareki
@@ -160,6 +161,9 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
          for number, item in enumerate(items, start=1)],
         [7, 26, 20, 22, 24, 27, 40, 14], ["RIGHT"] + ["LEFT"] * 6 + ["RIGHT"],
     )
+    scanned = [(item.medium_id, item.identified_by) for item in items if item.scanned_at]
+    if scanned:
+        paper.paragraph(identified.summary(scanned))
 
     paper.heading("3. 方法 / method")
     paper.table(

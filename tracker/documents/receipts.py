@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.documents import identified
 from tracker.documents.paper import Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
 from tracker.models import Handover, HandoverItem, Medium, RosterEntry
 from tracker.timeutil import wareki
@@ -101,6 +102,8 @@ def handover_receipt(handover: Handover, issue: Issue) -> bytes:
 
     paper.heading("2. 受け渡した媒体 / media handed over")
     paper.table(ITEM_HEADERS, _item_rows(handed), ITEM_WIDTHS, ITEM_ALIGN)
+    if handed:
+        paper.paragraph(identified.summary([(item.medium_id, item.identified_by) for item in handed]))
 
     paper.heading("3. 受渡し一覧との差異 / differences from the list")
     _differences(paper, handover, items)

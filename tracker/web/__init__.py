@@ -50,7 +50,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
         _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token, menu_for=menu_for,
         status_names=vocabulary.STATUSES, kind_names=vocabulary.MEDIUM_KINDS, event_name=vocabulary.event_name,
         purpose_names=vocabulary.LOCATION_PURPOSES, location_kind_names=vocabulary.LOCATION_KINDS,
-        document_names=vocabulary.DOCUMENTS, handover_statuses=vocabulary.HANDOVER_STATUSES,
+        document_names=vocabulary.DOCUMENTS, identified_names=vocabulary.IDENTIFIED_BY, handover_statuses=vocabulary.HANDOVER_STATUSES,
         transfer_statuses=vocabulary.TRANSFER_STATUSES, copy_statuses=vocabulary.COPY_STATUSES,
     )
     app.jinja_env.filters.update(jst=format_jst, wareki=wareki)

@@ -6,6 +6,8 @@ or a handheld scanner come in as a list of codes (and photos, where the camera i
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from tracker.errors import DomainError
@@ -260,13 +262,29 @@ def _scan_batch(action: str, context: str, back: str):
     codes = request.form.get("codes", "").splitlines()
     photos = [(photo.filename, photo.read()) for photo in request.files.getlist("photos") if photo and photo.filename]
     read, problems = scans.decode_photos(photos)
+    sources = {**_arrived_as(codes), **{code: "photo" for code in read}}
     try:
-        answers = problems + scans.scan_batch(g.user, codes + read, action, context, current_app.config["SETTINGS"].secret)
+        answers = problems + scans.scan_batch(g.user, codes + read, action, context, current_app.config["SETTINGS"].secret,
+                                              sources=sources, confirmed=request.form.get("confirm_typed") == "1")
     except DomainError as error:
         answers = problems or [{"code": "", "ok": False, "message_ja": error.message_ja, "message_en": error.message_en}]
     session["scan_answers"] = [{key: answer.get(key) for key in ("code", "ok", "message_ja", "message_en", "duplicate", "unexpected", "listed")}
                                for answer in answers][:100]
     return redirect(back)
+
+
+def _arrived_as(codes: list[str]) -> dict[str, str]:
+    """How each code of the list arrived, as the page's scan.js says in ``sources`` (camera, wedge,
+    typed; anything it did not mark was typed or pasted). Without the script the form says
+    nothing, and each code counts by what it is: a signed label read, or a typed ID."""
+    try:
+        said = json.loads(request.form.get("sources") or "null")
+    except ValueError:
+        said = None
+    if not isinstance(said, dict):
+        return {}
+    return {code.strip(): said.get(code.strip()) if said.get(code.strip()) in scans.SOURCES else "typed"
+            for code in codes if code.strip()}
 
 
 def _take_answers() -> list[dict]:

@@ -99,12 +99,10 @@ def medium_page(medium_id):
     if medium.id != medium_id:
         return redirect(url_for("pages.medium_page", medium_id=medium.id))
     access.require_read(g.user, medium.contract)
-    settings = current_app.config["SETTINGS"]
     return render_template(
         "medium.html", medium=medium, events=ledger.timeline(medium.id), users=access.user_names(),
         actions=_allowed_actions(medium), storage=Location.select().where(Location.purpose == "storage", Location.active == True),  # noqa: E712
         work_places=workplaces.usable_locations([medium.contract_id]).get(medium.contract_id, []),  # Art. 9: the city acknowledged them
-        label_text=label_payload.medium_url(medium.id, settings.secret, settings.base_url),
         layouts=presets.list_presets(),
         copy_requests=CopyRequest.select().where(CopyRequest.medium == medium.id).order_by(CopyRequest.number),
         scan_into=_papers_to_scan_into(medium),

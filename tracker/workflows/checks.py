@@ -246,9 +246,10 @@ class ScanResult:
     fresh: bool  # False: scanned before in this check; nothing recorded
 
 
-def scan(actor: User, context: str | None, code: str, secret: bytes) -> ScanResult:
+def scan(actor: User, context: str | None, code: str, secret: bytes, source: str | None = None, confirmed: bool = False) -> ScanResult:
     """One code scanned at the place. Anything that is not the place's own label is recorded,
-    unknown codes included: they are findings of the check, not mistakes of the scanner."""
+    unknown codes included: they are findings of the check, not mistakes of the scanner. A typed
+    ID of a medium counts only with ``confirmed`` (``inputs.require_presence``)."""
     code = (code or "").strip()
     if not code:
         raise InvalidInput("読み取ったコードがありません", "no code was scanned")
@@ -268,9 +269,11 @@ def scan(actor: User, context: str | None, code: str, secret: bytes) -> ScanResu
             key = inputs.item_key(check.number, "?" + hashlib.sha256(code.encode()).hexdigest()[:16])
             row = {"medium": code[:200], "finding": "unknown", "note": f"{why_ja} / {why_en}"}
         else:
+            identified_by = inputs.identification(source, parsed.signed)
+            inputs.require_presence(identified_by, confirmed, medium.id, "確認済み", "found")
             key = inputs.item_key(check.number, medium.id)
             row = {"medium": medium.id, "finding": "found" if _recorded_here(medium, check) else "unexpected",
-                   "recorded_status": medium.status, "recorded_location": medium.location_id}
+                   "recorded_status": medium.status, "recorded_location": medium.location_id, "identified_by": identified_by}
         earlier = CheckScan.get_or_none(CheckScan.key == key)
         if earlier:
             return ScanResult(check, earlier, medium, fresh=False)
@@ -282,9 +285,9 @@ def scan(actor: User, context: str | None, code: str, secret: bytes) -> ScanResu
     return ScanResult(get_check(check.number), CheckScan.get_by_id(key), medium, fresh=True)
 
 
-def scan_answer(actor: User, context: str | None, code: str, secret: bytes) -> dict:
+def scan_answer(actor: User, context: str | None, code: str, secret: bytes, source: str | None = None, confirmed: bool = False) -> dict:
     """``scan`` as the answer the scan box, the API and the station show for each code."""
-    result = scan(actor, context, code, secret)
+    result = scan(actor, context, code, secret, source, confirmed)
     visible = result.medium is not None and _may_read(actor, result.medium.contract_id)
     message_ja, message_en = _message(result, visible)
     answer = {"ok": True, "check": result.check.number, "message_ja": message_ja, "message_en": message_en,

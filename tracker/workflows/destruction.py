@@ -392,12 +392,13 @@ class ScanResult:
                 f"{medium.id} {medium.title}: to be destroyed ({method.category} / {technique_name(method.technique)[1]} {method.level})")
 
 
-def scan(actor: User, number: str, medium_id: str, label_read: bool = True) -> ScanResult:
+def scan(actor: User, number: str, medium_id: str, label_read: bool = True, identified_by: str | None = None) -> ScanResult:
     """The medium's label read at the destruction station, before it is destroyed.
 
     ``label_read``: the label's signed QR was read, not an ID typed in — only the label itself
-    shows the medium is at the station. A medium not on the approved application is refused on
-    the spot: that is the moment a wrong disk can still be saved.
+    shows the medium is at the station (a typed ID confirmed by the person passes as
+    ``label_read`` and is recorded as ``identified_by="typed"``). A medium not on the approved
+    application is refused on the spot: that is the moment a wrong disk can still be saved.
     """
     application = get_application(number)
     access.require_custody(actor, application.contract)
@@ -422,7 +423,7 @@ def scan(actor: User, number: str, medium_id: str, label_read: bool = True) -> S
             return ScanResult(item, fresh=False)
         media.require_status(medium, EXECUTABLE)
         now = now_iso()
-        changes = {"destruction_item": {key: {"scanned_at": now}}}
+        changes = {"destruction_item": {key: {"scanned_at": now, "identified_by": identified_by}}}
         if not application.started_at:
             changes["destruction_application"] = {application.number: {"started_at": now, "operator": actor.login}}
         ledger.append("destruction.scanned", actor.login, contract=application.contract_id,

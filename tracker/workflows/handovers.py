@@ -216,8 +216,9 @@ class ScanResult:
         return (f"{medium.id} {medium.title}", f"{medium.id} {medium.title}")
 
 
-def scan(actor: User, number: str, medium_id: str) -> ScanResult:
-    """One label scanned at the handover table; a second scan of the same label records nothing."""
+def scan(actor: User, number: str, medium_id: str, identified_by: str | None = None) -> ScanResult:
+    """One label scanned at the handover table; a second scan of the same label records nothing.
+    ``identified_by``: how (``inputs.identification``), printed on the receipt."""
     handover = get_handover(number)
     access.require_custody(actor, handover.contract)
     with db.writing():
@@ -236,7 +237,8 @@ def scan(actor: User, number: str, medium_id: str) -> ScanResult:
             return ScanResult(item, fresh=False)
         if item is None:
             _require_may_join(handover, medium)
-        changes = {"handover_item": {key: {"handover": number, "medium": medium.id, "scanned_at": now_iso(), "scanned_by": actor.login}}}
+        changes = {"handover_item": {key: {"handover": number, "medium": medium.id, "scanned_at": now_iso(), "scanned_by": actor.login,
+                                           "identified_by": identified_by}}}
         ledger.append("handover.scanned", actor.login, contract=handover.contract_id,
                       data={"number": number, "listed": bool(item and item.listed)}, changes=changes, media=[medium.id])
     return ScanResult(HandoverItem.get_by_id(key), fresh=True)

@@ -70,6 +70,30 @@ def find_paper(model, number: str, what_ja: str, what_en: str):
     return found
 
 
+# How a code arrived, as scans record it. A typed ID — or a label URL pasted as text — shows
+# nothing of the medium being there; every other way read the label itself.
+TYPED = "typed"
+LABEL = "label"  # a signed label read, the client not saying how
+
+
+def identification(source: str | None, signed: bool) -> str:
+    """How a scan identified its medium: ``typed`` for a typed ID or text the person says they
+    typed or pasted, else how the label was read (``label`` when the sender did not say)."""
+    return TYPED if source == TYPED or not signed else (source or LABEL)
+
+
+def require_presence(identified_by: str | None, confirmed: bool, medium_id: str, what_ja: str, what_en: str) -> None:
+    """Where presence matters (a check's "found", a handover's receipt, a destruction), a typed
+    ID counts only when the person confirms the medium is in front of them."""
+    if identified_by == TYPED and not confirmed:
+        raise InvalidInput(
+            f"{medium_id}: 手入力のIDは、媒体が目の前にあることを確認したときだけ{what_ja}として数えます。ラベルを読み取るか、"
+            f"「目の前にあることを確認しました」にチェックして記録してください（手入力として記録されます）。記録していません",
+            f"{medium_id}: a typed ID counts as {what_en} only when you confirm the medium is in front of you. Read its label, "
+            f"or tick \"I confirm ... in front of me\" (it is recorded as typed). Nothing was recorded",
+            id=medium_id, reason="typed_unconfirmed")
+
+
 def item_key(number: str, medium_id: str) -> str:
     """The key of a medium's row within a paper (a handover's or a transfer's items)."""
     return f"{number}/{medium_id}"

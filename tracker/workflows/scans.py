@@ -56,7 +56,7 @@ def record(actor: User, idempotency_key: str, code: str, action: str, context: s
             return _replay(earlier, fingerprint)
         before = ledger.head()[0]
         with ledger.acknowledged_by(scoped), ledger.arrived_by(source):
-            status, answer = _answer_one(actor, code, action, context, secret)
+            status, answer = _answer_one(actor, code, action, context, secret, source, confirmed)
         after = ledger.head()[0]
         ScanReceipt.create(idempotency_key=scoped, user=actor.login, status=status,
                            response=json.dumps(answer, ensure_ascii=False), created_at=now_iso(),
@@ -93,10 +93,11 @@ def _replay(earlier: ScanReceipt, fingerprint: str) -> tuple[int, dict]:
     return earlier.status, {**json.loads(earlier.response), "replayed": True}
 
 
-def _answer_one(actor: User, code: str, action: str, context: str | None, secret: bytes) -> tuple[int, dict]:
+def _answer_one(actor: User, code: str, action: str, context: str | None, secret: bytes,
+                source: str | None = None, confirmed: bool = False) -> tuple[int, dict]:
     """One code acted on, as (status, answer): a refusal is an answer too, never an exception."""
     try:
-        return 200, _act(actor, code, action, context, secret)
+        return 200, _act(actor, code, action, context, secret, source, confirmed)
     except DomainError as error:
         return error.status, {"ok": False, **error.as_dict()}
 
@@ -131,12 +132,17 @@ _CONTEXT_MISSING = {
 }
 
 
-def _act(actor: User, code: str, action: str, context: str | None, secret: bytes) -> dict:
+def _act(actor: User, code: str, action: str, context: str | None, secret: bytes,
+         source: str | None = None, confirmed: bool = False) -> dict:
+    """``source``: how the code arrived (``SOURCES``; None: the sender did not say). Where presence
+    matters — receiving, returning, destroying, a check's "found" — a typed ID counts only with
+    ``confirmed``, and what was recorded says how each medium was identified."""
     if not label_payload.is_clean_text(code or ""):  # refused before any workflow stores or echoes it
         raise InvalidInput(*label_payload.REASONS["unreadable"], reason="unreadable")
     if action == "check":  # a storage check records unknown and destroyed labels too: findings, not refusals
-        return checks.scan_answer(actor, context, code, secret)
+        return checks.scan_answer(actor, context, code, secret, source, confirmed)
     parsed = identify(code, secret, actor)
+    identified_by = inputs.identification(source, parsed.signed)
     if parsed.kind == label_payload.KIND_LOCATION:
         return {"ok": True, "location": _location_summary(parsed.location),
                 "message_ja": "保管場所を読み取りました", "message_en": "location scanned"}
@@ -160,10 +166,13 @@ def _act(actor: User, code: str, action: str, context: str | None, secret: bytes
         if handover.direction != action:
             raise InvalidInput(f"{handover.number} は{handovers.DIRECTIONS[handover.direction][0]}の引渡しです",
                                f"{handover.number} is a {handovers.DIRECTIONS[handover.direction][1]} handover")
-        result = handovers.scan(actor, handover.number, medium.id)
-        return _answer(result.item.medium, *result.message, duplicate=not result.fresh, listed=result.item.listed)
+        inputs.require_presence(identified_by, confirmed, medium.id, "受領" if action == "receive" else "返還", "received" if action == "receive" else "returned")
+        result = handovers.scan(actor, handover.number, medium.id, identified_by=identified_by)
+        return _answer(result.item.medium, *result.message, duplicate=not result.fresh, listed=result.item.listed,
+                       identified_by=result.item.identified_by)
     if action == "destroy":
-        result = destruction.scan(actor, context, medium.id, label_read=parsed.signed)
+        result = destruction.scan(actor, context, medium.id, label_read=identified_by != inputs.TYPED or confirmed,
+                                  identified_by=identified_by)
         return _answer(result.item.medium, *result.message, duplicate=not result.fresh)
     move = transfers.scan_out if action == "send" else transfers.scan_in
     result = move(actor, context, medium.id)
@@ -237,13 +246,17 @@ def papers_open_for(actor: User, medium: Medium) -> list[tuple[str, str]]:
     return found
 
 
-def scan_batch(actor: User, codes: list[str], action: str, context: str | None, secret: bytes) -> list[dict]:
+def scan_batch(actor: User, codes: list[str], action: str, context: str | None, secret: bytes,
+               source: str | None = None, sources: dict[str, str] | None = None, confirmed: bool = False) -> list[dict]:
     """A phone's or handheld scanner's list of codes, each acted on by itself, in order: every
     code gets its own answer, a refused code changes nothing, and the codes before and after it
     are still recorded (each in its own transaction). Resending the list is harmless — a label
     scanned before answers "duplicate" and records nothing. The same rule on every batch route,
-    web and API."""
+    web and API. How each code arrived: ``sources[code]`` where given, else ``source``."""
     inputs.parse_choice(action, ACTIONS, "操作", "action")
+    for given in [source, *(sources or {}).values()]:
+        if given is not None:
+            inputs.parse_choice(given, SOURCES, "読取りの方法", "source")
     codes = [code.strip() for code in codes if isinstance(code, str) and code.strip()]
     if not codes:
         raise InvalidInput("読み取ったコードがありません", "no codes were scanned")
@@ -253,7 +266,9 @@ def scan_batch(actor: User, codes: list[str], action: str, context: str | None, 
     answers = []
     for code in codes:
         try:
-            _status, answer = _answer_one(actor, code, action, context, secret)
+            arrived = (sources or {}).get(code, source)
+            with ledger.arrived_by(arrived):
+                _status, answer = _answer_one(actor, code, action, context, secret, arrived, confirmed)
         except Exception:  # a fault of ours on one code must not cost the person the others
             log.exception("scan of one code in a batch failed")
             answer = {"ok": False, "error": "internal_error", "message_ja": "この読取りを処理できませんでした（システムの不具合）。記録していません。管理者に連絡してください",

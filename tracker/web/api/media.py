@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 
 from flask import g
 
@@ -48,18 +47,14 @@ def register_medium(body: s.NewMedium):
     return scans.medium_summary(medium)
 
 
-# ``source`` (how the code arrived) goes to the workflow once ``scans.record`` takes it.
-_RECORD_TAKES_SOURCE = "source" in inspect.signature(scans.record).parameters
-
 
 @route("/scans", "POST", summary=("読取りを記録（冪等キーごとに1回）", "Record a scan (exactly once per idempotency_key and user)"),
        body=s.Scan, response=s.ScanResult, errors=(403, 404, 409),
        responses={str(code): {"description": "refused: the scan's answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScanResult"}}}}
                   for code in (400, 403, 404, 409)})
 def scan(body: s.Scan):
-    extra = {"source": body.source} if _RECORD_TAKES_SOURCE else {}
     status, answer = scans.record(g.user, body.idempotency_key, body.code, body.action, body.context or body.location,
-                                  settings().secret, **extra)
+                                  settings().secret, source=body.source, confirmed=bool(body.confirmed))
     return answer, status
 
 

@@ -284,18 +284,14 @@ def problems_json(problems) -> list[dict]:
 # A batch refused whole, or whose every code was refused (then with every code's answer).
 BATCH_REFUSALS = {code: schemas.ScanRefusal for code in (400, 403, 404, 409)}
 
-# ``source`` (how the codes arrived) goes to the workflow once ``scans.scan_batch`` takes it.
-_BATCH_TAKES_SOURCE = "source" in inspect.signature(scans.scan_batch).parameters
-
-
 def scan_batch(body, action: str, context: str):
     """Codes from a phone or a handheld scanner, each answered by itself (``scans.scan_batch``:
     each recorded or refused on its own). 200 when at least one code was taken; when every code
     was refused, the first refusal's status and message, with all the answers."""
     statuses = {kind.code: kind.status for kind in _subclasses(DomainError)} | {"internal_error": 500}
-    extra = {"source": body.source} if _BATCH_TAKES_SOURCE and body.source else {}
     answers = [{**answer, "status": 200 if answer["ok"] else statuses.get(answer.get("error"), 400)}
-               for answer in scans.scan_batch(g.user, body.codes, action, context, settings().secret, **extra)]
+               for answer in scans.scan_batch(g.user, body.codes, action, context, settings().secret,
+                                              source=body.source, confirmed=bool(body.confirmed))]
     if any(answer["ok"] for answer in answers):
         return {"answers": answers}
     first = answers[0]

@@ -169,12 +169,16 @@ class Scan(Body):
                                                         "transfer number (send/arrive), destruction application number (destroy)")
     location: Line(100) | None = Field(None, description="the station's last scanned place; used when context is not given")
     scanned_at: Line(40) | None = None
-    source: Literal[SOURCES] = Field("station", description="how the code arrived")
+    source: Literal[SOURCES] = Field("station", description="how the code arrived; a typed ID (or source typed) counts as "
+                                                            "received, destroyed or found only with confirmed")
+    confirmed: bool | None = Field(None, description="the person confirms a typed ID's medium is in front of them")
 
 
 class Codes(Body):
     codes: Annotated[list[Scanned], Field(min_length=1, max_length=500)] = Field(description="label URLs as decoded from the QR, or typed IDs")
-    source: Literal[SOURCES] | None = Field(None, description="how the codes arrived")
+    source: Literal[SOURCES] | None = Field(None, description="how the codes arrived; a typed ID (or source typed) counts as "
+                                                                "received, destroyed or found only with confirmed")
+    confirmed: bool | None = Field(None, description="the person confirms the media of typed IDs are in front of them")
 
 
 class CheckCodes(Codes):
@@ -406,6 +410,7 @@ class ScanResult(Answer):
     medium: MediumBrief | None = None
     replayed: bool | None = None
     error: str | None = None
+    identified_by: str | None = Field(None, description="how the medium was identified: camera, station, wedge, photo, label, typed")
 
 
 class ScanAnswer(Answer):
@@ -419,6 +424,7 @@ class ScanAnswer(Answer):
     listed: bool | None = None
     unexpected: bool | None = None
     medium: MediumBrief | None = None
+    identified_by: str | None = Field(None, description="how the medium was identified: camera, station, wedge, photo, label, typed")
 
 
 class ScanAnswers(Answer):
