@@ -224,7 +224,7 @@
     this.sources = {};  // code → how it arrived: camera, wedge (a handheld scanner typing), typed
     this.lastText = ""; this.lastAt = 0;
     this.stream = null; this.cameras = []; this.cameraIndex = -1; this.torchOn = false;
-    this.stats = { path: null, frames: 0, startedAt: 0, firstReadAt: 0 };  // read by bench/bench_browser_scan.py
+    this.stats = { path: null, frames: 0, decodeMs: 0, startedAt: 0, firstReadAt: 0 };  // read by bench/bench_browser_scan.py
     form.mediatrailScanner = this;
     this.watchTyping();
     this.codes.addEventListener("input", this.showCount.bind(this));
@@ -365,11 +365,17 @@
     var self = this, decoder = this.decoder;
     var live = this.stream && this.stream.getVideoTracks().some(function (track) { return track.readyState === "live"; });
     if (!live) { return; }
+    var began = performance.now();
     decoder.read(this.video).then(function (texts) {
       self.stats.frames += 1;
+      self.stats.decodeMs += performance.now() - began;
       texts.forEach(function (text) { self.read(text, "camera"); });
     }).catch(function () { /* a frame that cannot be read yet */ }).then(function () {
-      window.setTimeout(self.tick.bind(self), decoder.interval || (decoder.path === "wasm" ? 0 : 100));
+      // Each camera frame once (decoding the same picture again only drains a phone's battery);
+      // the server path at most once a second.
+      if (decoder.interval) { window.setTimeout(self.tick.bind(self), decoder.interval); }
+      else if (self.video.requestVideoFrameCallback) { self.video.requestVideoFrameCallback(function () { self.tick(); }); }
+      else { window.setTimeout(self.tick.bind(self), 100); }
     });
   };
 
@@ -385,7 +391,6 @@
       buzz([80, 60, 80]);
       this.status.textContent = say("読取り済み（二重）: ", "already in the list: ") + shownAs(text);
       this.status.className = "camera-status warn";
-      this.mark(text, "duplicate", say("二重読取り", "duplicate"));
       return;
     }
     this.codes.value = this.lines().concat([text]).join("\n") + "\n";
@@ -448,7 +453,8 @@
       if (!response.ok || response.redirected) { throw new Error("not answered"); }
       return response.json();
     }).then(function (answer) {
-      self.mark(text, answer.verdict, answer.message);
+      // A label that fits needs no words beside its name and status; anything else says why.
+      self.mark(text, answer.verdict, answer.warning ? answer.message : "");
       if (answer.medium) {
         var name = item.querySelector(".scan-name");
         name.textContent = answer.medium.id + " " + answer.medium.title;
