@@ -109,7 +109,9 @@ def append(
     return event
 
 
-def event_hash(event: Event, media_ids: list[str]) -> str:
+def event_hash(event: Event, media_ids: list[str], data=None, changes=None) -> str:
+    """The event's hash; ``data`` and ``changes`` are its JSON already parsed, when the caller
+    has them (``verify`` parses each event once and uses the result for everything)."""
     body = canonical_json(
         {
             "seq": event.seq,
@@ -118,8 +120,8 @@ def event_hash(event: Event, media_ids: list[str]) -> str:
             "kind": event.kind,
             "contract": event.contract,
             "media": media_ids,
-            "data": json.loads(event.data),
-            "changes": json.loads(event.changes),
+            "data": json.loads(event.data) if data is None else data,
+            "changes": json.loads(event.changes) if changes is None else changes,
         }
     )
     return hashlib.sha256((event.prev_hash + body).encode("utf-8")).hexdigest()
@@ -162,29 +164,34 @@ class Report:
         return not self.problems
 
 
-def verify(attachments_dir: Path | None = None) -> Report:
-    """Recompute the chain, the current state and the attachment hashes; report what differs."""
+def verify(attachments_dir: Path | None = None, progress=None) -> Report:
+    """Recompute the chain, the current state and the attachment hashes; report what differs.
+
+    One pass over the events in order, with their media links read alongside in the same order
+    (a merge, not a dictionary of every link), each event's JSON parsed once; on PostgreSQL both
+    through server-side cursors. What stays in memory is the replayed state (one entry per
+    projected row), not the events. ``progress(seq)`` is called every ``PROGRESS_EVERY`` events.
+    """
     report = Report()
     replayed: dict[str, dict[str, dict]] = {table: {} for table in PROJECTED_BY_TABLE}
     last_touch: dict[tuple[str, str], int] = {}
-    links = _links_by_event()
+    links = _LinksInOrder(db.stream(EventMedium.select(EventMedium.event, EventMedium.medium)
+                                    .order_by(EventMedium.event, EventMedium.medium).tuples()))
     acknowledged: dict[str, list[tuple[int, str | None]]] = {}  # receipt key -> (seq, actor) of its events
     previous_hash, expected_seq = GENESIS, 1
-    for event in Event.select().order_by(Event.seq).iterator():
-        if '"receipt":' in event.data:
-            receipt = _json_or_empty(event.data).get("receipt")
-            if isinstance(receipt, str):
-                acknowledged.setdefault(receipt, []).append((event.seq, event.actor))
-        media_ids = links.pop(event.seq, [])
+    for event in db.stream(Event.select().order_by(Event.seq)):
+        media_ids = links.take(event.seq)
+        try:
+            data, changes = json.loads(event.data), json.loads(event.changes)
+        except ValueError:
+            data = changes = None
+        if isinstance(data, dict) and isinstance(data.get("receipt"), str):
+            acknowledged.setdefault(data["receipt"], []).append((event.seq, event.actor))
         if not report.problems:
-            problem = _check_event(event, media_ids, previous_hash, expected_seq)
+            problem = _check_event(event, media_ids, previous_hash, expected_seq, data, changes)
             if problem:
                 report.problems.append(problem)
-        try:
-            changes = json.loads(event.changes)
-        except ValueError:
-            changes = {}
-        for table, rows in changes.items():
+        for table, rows in (changes if isinstance(changes, dict) else {}).items():
             for key, values in rows.items():
                 if table in replayed and key not in replayed[table]:
                     replayed[table][key] = _defaults(PROJECTED_BY_TABLE[table])
@@ -192,8 +199,11 @@ def verify(attachments_dir: Path | None = None) -> Report:
                 last_touch[(table, key)] = event.seq
         previous_hash, expected_seq = event.hash, event.seq + 1
         report.events, report.head_hash = event.seq, event.hash
-    if links:
-        orphan = min(links)
+        if progress is not None and event.seq % PROGRESS_EVERY == 0:
+            progress(event.seq)
+    orphan = links.orphan()
+    links.close()
+    if orphan is not None:
         report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
     report.problems.extend(_compare_projection(replayed, last_touch))
     report.problems.extend(check_scan_receipts(acknowledged))
@@ -202,7 +212,10 @@ def verify(attachments_dir: Path | None = None) -> Report:
     return report
 
 
-def _check_event(event: Event, media_ids: list[str], previous_hash: str, expected_seq: int) -> Problem | None:
+PROGRESS_EVERY = 10_000
+
+
+def _check_event(event: Event, media_ids: list[str], previous_hash: str, expected_seq: int, data=None, changes=None) -> Problem | None:
     if event.seq != expected_seq:
         return Problem(
             event.seq,
@@ -211,8 +224,10 @@ def _check_event(event: Event, media_ids: list[str], previous_hash: str, expecte
         )
     if event.prev_hash != previous_hash:
         return Problem(event.seq, "直前のイベントとのハッシュ連鎖が切れています", "the hash chain to the previous event is broken")
+    if data is None or changes is None:
+        return Problem(event.seq, "イベントのデータがJSONとして読めません", "the event's data is not valid JSON")
     try:
-        recomputed = event_hash(event, sorted(media_ids))
+        recomputed = event_hash(event, sorted(media_ids), data, changes)
     except ValueError:
         return Problem(event.seq, "イベントのデータがJSONとして読めません", "the event's data is not valid JSON")
     if recomputed != event.hash:
@@ -224,34 +239,62 @@ def _check_event(event: Event, media_ids: list[str], previous_hash: str, expecte
     return None
 
 
-def _links_by_event() -> dict[int, list[str]]:
-    links: dict[int, list[str]] = {}
-    for event_seq, medium in EventMedium.select(EventMedium.event, EventMedium.medium).tuples().iterator():
-        links.setdefault(event_seq, []).append(medium)
-    return links
+class _LinksInOrder:
+    """The media links of each event, read in event order beside the events themselves: each
+    ``take(seq)`` consumes the links up to ``seq``. A link to an event that is not there (an
+    event deleted, its links left) is noticed as it is passed."""
+
+    def __init__(self, rows):
+        self._rows = rows
+        self._next = next(self._rows, None)
+        self._orphan: int | None = None
+
+    def close(self) -> None:
+        """End the read now (on PostgreSQL, its cursor and transaction), not whenever it is collected."""
+        self._rows.close()
+
+    def take(self, seq: int) -> list[str]:
+        found = []
+        while self._next is not None and self._next[0] <= seq:
+            event_seq, medium = self._next
+            if event_seq == seq:
+                found.append(medium)
+            elif self._orphan is None:
+                self._orphan = event_seq
+            self._next = next(self._rows, None)
+        return found
+
+    def orphan(self) -> int | None:
+        """The first link to a missing event, counting any left after the last event."""
+        if self._orphan is None and self._next is not None:
+            self._orphan = self._next[0]
+        return self._orphan
 
 
 def _compare_projection(replayed: dict, last_touch: dict) -> list[Problem]:
+    """Each table's rows, streamed, against the replayed state, which is consumed as it is
+    compared (what is left of it was deleted): one copy of the state in memory, not two."""
     problems = []
     for model in PROJECTED_MODELS:
         table = model._meta.table_name
         expected = replayed.get(table, {})
-        actual = {str(row._pk): row.ledger_state() for row in model.select().iterator()}
-        for key in sorted(set(expected) | set(actual)):
-            if key not in actual:
-                problems.append(Problem(last_touch.get((table, key)), f"{table} {key} の行が削除されています", f"{table} {key} row was deleted"))
-            elif key not in expected:
-                problems.append(Problem(None, f"{table} {key} は台帳に記録のない行です", f"{table} {key} exists without any ledger event"))
-            else:
-                differing = [name for name in model.ledger_fields if expected[key].get(name) != actual[key][name]]
-                if differing:
-                    problems.append(
-                        Problem(
-                            last_touch.get((table, key)),
-                            f"{table} {key} の {', '.join(differing)} が台帳の記録と一致しません（直接編集の疑い）",
-                            f"{table} {key}: {', '.join(differing)} differ from the ledger (edited directly)",
-                        )
-                    )
+        found: list[tuple[str, Problem]] = []
+        for row in db.stream(model.select()):
+            key = str(row._pk)
+            state = expected.pop(key, None)
+            if state is None:
+                found.append((key, Problem(None, f"{table} {key} は台帳に記録のない行です", f"{table} {key} exists without any ledger event")))
+                continue
+            differing = [name for name in model.ledger_fields if state.get(name) != row.__data__.get(name)]
+            if differing:
+                found.append((key, Problem(
+                    last_touch.get((table, key)),
+                    f"{table} {key} の {', '.join(differing)} が台帳の記録と一致しません（直接編集の疑い）",
+                    f"{table} {key}: {', '.join(differing)} differ from the ledger (edited directly)",
+                )))
+        found.extend((key, Problem(last_touch.get((table, key)), f"{table} {key} の行が削除されています", f"{table} {key} row was deleted"))
+                     for key in expected)
+        problems.extend(problem for _key, problem in sorted(found, key=lambda item: item[0]))
     return problems
 
 
@@ -276,14 +319,6 @@ def check_scan_receipts(acknowledged: dict[str, list[tuple[int, str | None]]]) -
         problems.append(Problem(events[-1][0], f"イベントの読取り受領記録 {key[:12]}… がありません（削除の疑い）",
                                 f"the scan receipt {key[:12]}… of this event is missing (deleted)"))
     return problems
-
-
-def _json_or_empty(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _check_attachment_files(attachments_dir: Path, last_touch: dict) -> list[Problem]:
