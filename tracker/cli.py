@@ -242,11 +242,14 @@ def verify(data_dir, checkpoint_files, export_dir):
             _say_checkpoints_extended(report.checkpoints_checked)
             return
         _fail(report.problems)
+    from tracker import verification
+
     settings = open_database(data_dir)
-    report = ledger.verify(settings.attachments_dir)
-    trusted = checkpoints.signer(settings.data_dir).verifier
     kept = [checkpoints.read_file_format(path) for path in checkpoint_files]  # the wrong kind of file: refused
+    report = _verify_with_progress(settings)
     report.problems.extend(checkpoints.check_recorded(settings))
+    verification.record_full(report)  # the inspection page shows it, and extends it event by event
+    trusted = checkpoints.signer(settings.data_dir).verifier
     for path, note in zip(checkpoint_files, kept):
         label_ja, label_en = f"保管していたチェックポイント（{path}）", f"the checkpoint you kept ({path})"
         try:
@@ -261,6 +264,23 @@ def verify(data_dir, checkpoint_files, export_dir):
         _say_checkpoints_extended(len(checkpoint_files))
         return
     _fail(report.problems)
+
+
+def _verify_with_progress(settings):
+    """``ledger.verify``, with a progress bar when a person watches it on a terminal."""
+    if not sys.stderr.isatty():
+        return ledger.verify(settings.attachments_dir)
+    total = ledger.head()[0]
+    with click.progressbar(length=total, label="検証中 / verifying", file=sys.stderr, show_pos=True) as bar:
+        done = [0]
+
+        def advance(seq):
+            bar.update(seq - done[0])
+            done[0] = seq
+
+        report = ledger.verify(settings.attachments_dir, progress=advance)
+        bar.update(total - done[0])
+    return report
 
 
 def _say_checkpoints_extended(count: int) -> None:

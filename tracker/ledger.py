@@ -175,7 +175,7 @@ def verify(attachments_dir: Path | None = None, progress=None) -> Report:
     report = Report()
     replayed: dict[str, dict[str, dict]] = {table: {} for table in PROJECTED_BY_TABLE}
     last_touch: dict[tuple[str, str], int] = {}
-    links = _LinksInOrder(db.stream(EventMedium.select(EventMedium.event, EventMedium.medium)
+    links = LinksInOrder(db.stream(EventMedium.select(EventMedium.event, EventMedium.medium)
                                     .order_by(EventMedium.event, EventMedium.medium).tuples()))
     acknowledged: dict[str, list[tuple[int, str | None]]] = {}  # receipt key -> (seq, actor) of its events
     previous_hash, expected_seq = GENESIS, 1
@@ -188,7 +188,7 @@ def verify(attachments_dir: Path | None = None, progress=None) -> Report:
         if isinstance(data, dict) and isinstance(data.get("receipt"), str):
             acknowledged.setdefault(data["receipt"], []).append((event.seq, event.actor))
         if not report.problems:
-            problem = _check_event(event, media_ids, previous_hash, expected_seq, data, changes)
+            problem = check_event(event, media_ids, previous_hash, expected_seq, data, changes)
             if problem:
                 report.problems.append(problem)
         for table, rows in (changes if isinstance(changes, dict) else {}).items():
@@ -215,7 +215,7 @@ def verify(attachments_dir: Path | None = None, progress=None) -> Report:
 PROGRESS_EVERY = 10_000
 
 
-def _check_event(event: Event, media_ids: list[str], previous_hash: str, expected_seq: int, data=None, changes=None) -> Problem | None:
+def check_event(event: Event, media_ids: list[str], previous_hash: str, expected_seq: int, data=None, changes=None) -> Problem | None:
     if event.seq != expected_seq:
         return Problem(
             event.seq,
@@ -239,7 +239,7 @@ def _check_event(event: Event, media_ids: list[str], previous_hash: str, expecte
     return None
 
 
-class _LinksInOrder:
+class LinksInOrder:
     """The media links of each event, read in event order beside the events themselves: each
     ``take(seq)`` consumes the links up to ``seq``. A link to an event that is not there (an
     event deleted, its links left) is noticed as it is passed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
-from tracker import vocabulary
+from tracker import verification, vocabulary
 from tracker.errors import DomainError
 from tracker.models import Contract, Incident, Location, Medium
 from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
@@ -228,6 +228,17 @@ def _people_summary(contract) -> dict:
     return {"entries": entries, "current": {entry.user_id: pledges.current(entry.user, contract) for entry in entries},
             "waiting": roster.waiting(contract), "standing": training.standing(contract),
             "sessions": training.sessions(contract)[:5], "checks": training.supervision(contract)[:5]}
+
+
+@blueprint.route("/contracts/<code>/inspection/verify", methods=["POST"])
+def verify_in_full(code):
+    """The whole ledger replayed now, on the inspector's request (the page shows the standing
+    result otherwise); the result becomes the standing one."""
+    access.require_read(g.user, access.get_contract(code))
+    standing = verification.run_full(_settings().attachments_dir)
+    flash(translate(f"台帳全体を検証しました（{standing.events:,} 件のイベント）", f"the whole ledger was verified ({standing.events:,} events)"),
+          "ok" if standing.ok else "error")
+    return redirect(url_for("checks.inspection_page", code=code))
 
 
 # ---- shared ------------------------------------------------------------------------------------

@@ -3,14 +3,15 @@
 Art. 12 lets the city's staff investigate and ask for an explanation at any time. So everything an
 inspector would ask first is gathered here from the recorded rows, for one contract: what is
 held where, when each storage place was last checked and whether a check is due, open incidents,
-media out past their return date, media in transit, and whether the ledger verifies now.
+media out past their return date, media in transit, and whether the ledger verifies (the standing
+result of ``tracker.verification``, brought up to the head on each view).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import ledger, provisions, queries
+from tracker import provisions, queries, verification
 from tracker.models import Contract, Incident, Medium, User
 from tracker.workflows import access, checks, incidents, profiles
 
@@ -36,7 +37,7 @@ class Inspection:
     missing: list[Medium]
     overdue: list[Medium]
     in_transit: list[Medium]
-    verification: ledger.Report
+    verification: verification.Standing  # kept current incrementally; full runs on demand and on a schedule
     profile: provisions.Profile  # the city's provisions the contract runs under, duty by duty
 
     @property
@@ -61,7 +62,7 @@ def overview(actor: User, contract_code: str, settings) -> Inspection:
         missing=queries.missing([contract.code]),
         overdue=queries.overdue([contract.code]),
         in_transit=[medium for medium in held if medium.status == "in_transit"],
-        verification=ledger.verify(settings.attachments_dir),
+        verification=verification.current(),
         profile=profiles.for_contract(contract),
     )
 

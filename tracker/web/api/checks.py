@@ -211,6 +211,7 @@ def inspection_overview(code):
                     "next_due": row.next_due.isoformat() if row.next_due else None, "state": row.state} for row in view.schedules],
         "incidents": [incident.number for incident in view.incidents], "missing": [medium.id for medium in view.missing],
         "overdue": [medium.id for medium in view.overdue], "in_transit": [medium.id for medium in view.in_transit],
-        "ledger": {"ok": report.ok, "events": report.events, "head": report.head_hash, "problems": problems_json(report.problems)},
+        "ledger": {"ok": report.ok, "events": report.events, "head": report.head_hash, "problems": problems_json(report.problems),
+                   "full_verified_at": report.full_at, "full_verified_through": report.full_through},
         "register_csv": f"/api/v1/register.csv?contract={view.contract.code}", "balance": f"/api/v1/contracts/{view.contract.code}/balance",
     }
