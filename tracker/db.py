@@ -62,9 +62,22 @@ def stream(query):
     a transaction as PostgreSQL requires."""
     if is_sqlite():
         yield from query.iterator()
+    elif database.in_transaction():
+        yield from ServerSide(query, array_size=STREAM_BATCH)
+    else:
+        with database.atomic():
+            yield from ServerSide(query, array_size=STREAM_BATCH)
+
+
+@contextmanager
+def reading():
+    """One read transaction around several streams read side by side (``stream``): they see the
+    same snapshot, and their cursors close with it rather than each opening and ending its own."""
+    if database.in_transaction():
+        yield
         return
     with database.atomic():
-        yield from ServerSide(query, array_size=STREAM_BATCH)
+        yield
 
 
 @contextmanager

@@ -172,6 +172,11 @@ def verify(attachments_dir: Path | None = None, progress=None) -> Report:
     through server-side cursors. What stays in memory is the replayed state (one entry per
     projected row), not the events. ``progress(seq)`` is called every ``PROGRESS_EVERY`` events.
     """
+    with db.reading():
+        return _verify(attachments_dir, progress)
+
+
+def _verify(attachments_dir: Path | None, progress) -> Report:
     report = Report()
     replayed: dict[str, dict[str, dict]] = {table: {} for table in PROJECTED_BY_TABLE}
     last_touch: dict[tuple[str, str], int] = {}

@@ -711,6 +711,20 @@ class CheckScan(BaseModel):
                      "recorded_status", "recorded_location", "identified_by")
 
 
+class CheckExpected(BaseModel):
+    """One row per medium a storage check expects: an index of ``StorageCheck.expected`` (the
+    list the ledger records), so that a scan asks one primary-key question and reconciliation is
+    a join, whatever the place holds. Outside the ledger, derived from it: ``checks`` rebuilds a
+    check's rows from the recorded list when they are missing (a check begun by an older version)."""
+
+    check = peewee.CharField(max_length=40)
+    medium = peewee.CharField()
+    contract = peewee.CharField()  # the medium's contract when the check began
+
+    class Meta:
+        indexes = ((("check", "medium"), True), (("check", "contract"), False))
+
+
 INCIDENT_STATUSES = ("draft", "preliminary", "final", "closed")
 INCIDENT_KINDS = ("lost", "leaked", "misdelivered", "damaged", "tampered", "seal_broken", "missing_in_transit", "other")
 
@@ -895,7 +909,7 @@ PROJECTED_MODELS = (
     ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
-ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta)
+ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta, CheckExpected)
 SCHEMA_VERSION = "1"
 
 

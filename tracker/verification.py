@@ -67,7 +67,8 @@ def current() -> Standing:
         if anchor is None or anchor.hash == standing.head_hash:
             return standing
     before = len(standing.problems)
-    _extend(standing)
+    with db.reading():
+        _extend(standing)
     if standing.checked or len(standing.problems) != before:
         _save(standing)
     return standing

@@ -48,6 +48,7 @@ the 保管状況点検報告 is issued, **one per contract**, each listing only 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,7 +58,7 @@ from labels import payload as label_payload
 from tracker import db, ledger, vocabulary
 from tracker.documents import checks as check_papers
 from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, WrongState
-from tracker.models import CheckScan, Document, Event, Incident, Location, Medium, StorageCheck, User, canonical_json
+from tracker.models import CheckExpected, CheckScan, Document, Event, Incident, Location, Medium, StorageCheck, User, canonical_json
 from tracker.timeutil import JST, format_jst, now_iso, to_jst, utc_now
 from tracker.workflows import access, incidents, inputs, media, papers
 
@@ -175,7 +176,7 @@ def _registered_on_each(location_codes: list[str]) -> dict[str, date]:
 def start(actor: User, location: str, secret: bytes) -> StorageCheck:
     """Open a check of the place whose label was scanned (or whose code was typed)."""
     place = storage_place(location, secret)
-    _require_custody_of_one(actor, _contracts_of(_stored_at(place.code)))
+    _require_custody_of_one(actor, _contracts_stored_at(place.code))
     with db.writing():
         running = open_check_at(place.code)
         if running:
@@ -187,6 +188,7 @@ def start(actor: User, location: str, secret: bytes) -> StorageCheck:
                       changes={"storage_check": {number: {
                           "location": place.code, "status": "open", "expected": expected, "participants": [actor.login],
                           "started_by": actor.login, "started_at": now_iso()}}})
+        _index_expected(number)
     return get_check(number)
 
 
@@ -217,7 +219,9 @@ def get_check(number: str) -> StorageCheck:
 
 
 def open_check_at(location_code: str) -> StorageCheck | None:
-    return StorageCheck.get_or_none((StorageCheck.location == location_code) & (StorageCheck.status == "open"))
+    """The check open at a place, without its list of expected media (see ``_light_check``)."""
+    return (StorageCheck.select(*_LIGHT_FIELDS)
+            .where((StorageCheck.location == location_code) & (StorageCheck.status == "open")).first())
 
 
 def session_for(actor: User, context: str | None, secret: bytes) -> StorageCheck:
@@ -229,7 +233,7 @@ def session_for(actor: User, context: str | None, secret: bytes) -> StorageCheck
         raise InvalidInput("点検番号（例: CHK-00001）を指定するか、先に保管場所のラベルを読み取ってください",
                            "give the check number (e.g. CHK-00001), or scan the storage place's label first")
     if text.upper().startswith("CHK-"):
-        return get_check(text)
+        return _light_check(text)
     place = storage_place(text, secret)
     running = open_check_at(place.code)
     if running is None:
@@ -254,7 +258,7 @@ def scan(actor: User, context: str | None, code: str, secret: bytes, source: str
     if not code:
         raise InvalidInput("読み取ったコードがありません", "no code was scanned")
     check = session_for(actor, context, secret)
-    _require_custody_of_one(actor, _contracts_of(check.expected))
+    _require_custody_of_one(actor, expected_contracts(check))
     parsed = label_payload.parse(code, secret)
     if parsed.location:
         if parsed.location != check.location_id:
@@ -262,7 +266,7 @@ def scan(actor: User, context: str | None, code: str, secret: bytes, source: str
                              f"{parsed.location} is another place's label; {check.number} checks {check.location.name}")
         return ScanResult(check, None, None, fresh=False)
     with db.writing():
-        check = _require_open(check.number)
+        check = _require_open(check.number, light=True)
         medium = Medium.get_or_none(Medium.id == parsed.medium) if parsed.medium else None
         if medium is None:
             why_ja, why_en = label_payload.REASONS[parsed.reason] if not parsed.valid else ("登録されていないID", "an ID not registered")
@@ -282,7 +286,8 @@ def scan(actor: User, context: str | None, code: str, secret: bytes, source: str
         ledger.append("check.scanned", actor.login, contract=medium.contract_id if medium else None,
                       data={"number": check.number, "location": check.location_id, "finding": row["finding"]},
                       changes=changes, media=[medium.id] if medium else [])
-    return ScanResult(get_check(check.number), CheckScan.get_by_id(key), medium, fresh=True)
+        check.participants = _joined(check, actor, flat=True).get("participants", check.participants)
+    return ScanResult(check, CheckScan.get_by_id(key), medium, fresh=True)
 
 
 def scan_answer(actor: User, context: str | None, code: str, secret: bytes, source: str | None = None, confirmed: bool = False) -> dict:
@@ -342,7 +347,7 @@ def unexpected_reason(found: CheckScan) -> tuple[str, str]:
 def note_seal(actor: User, number: str, medium_id: str, intact: bool, note: str = "") -> CheckScan:
     """The seal of a medium scanned in this check: intact, or what is wrong with it."""
     check = get_check(number)
-    _require_custody_of_one(actor, _contracts_of(check.expected))
+    _require_custody_of_one(actor, expected_contracts(check))
     note = (note or "").strip()[:200]
     if not intact and not note:
         raise InvalidInput("封印の異常の内容を記入してください", "describe what is wrong with the seal")
@@ -383,7 +388,7 @@ def report_device(actor: User, context: str | None, device: str, pending, secret
     check = get_check(text) if text.upper().startswith("CHK-") else open_check_at(storage_place(text, secret).code)
     if check is None:
         return None
-    _require_custody_of_one(actor, _contracts_of(check.expected))
+    _require_custody_of_one(actor, expected_contracts(check))
     with db.writing():
         check = get_check(check.number)
         if check.status != "open":
@@ -406,7 +411,7 @@ def report_device(actor: User, context: str | None, device: str, pending, secret
 def release_device(actor: User, number: str, device: str, reason: str) -> StorageCheck:
     """Stop waiting for a device that will not report again, saying why (recorded)."""
     check = get_check(number)
-    _require_custody_of_one(actor, _contracts_of(check.expected))
+    _require_custody_of_one(actor, expected_contracts(check))
     reason = inputs.require_text(reason, "解除の理由", "reason", max_length=200)
     with db.writing():
         check = _require_open(number)
@@ -460,29 +465,35 @@ class Reconciliation:
 
 def reconcile(check: StorageCheck, contracts: list[str] | None = None) -> Reconciliation:
     """The check's lists; with ``contracts``, only media of those (unknown codes belong to no
-    contract and are always listed)."""
+    contract and are always listed). Linear in the place's size: the expected media come in one
+    join, scans are matched by dictionary, membership is by set."""
     scans = list(CheckScan.select().where(CheckScan.check == check.number).order_by(CheckScan.scanned_at, CheckScan.key))
-    ids = set(check.expected) | {found.medium for found in scans if found.finding != "unknown"}
-    rows = {medium.id: medium for medium in Medium.select().where(Medium.id.in_(sorted(ids)))} if ids else {}
     by_medium = {found.medium: found for found in scans if found.finding != "unknown"}
+    _index_expected(check.number)
+    expected_rows = (Medium.select().join(CheckExpected, on=(CheckExpected.medium == Medium.id))
+                     .where(CheckExpected.check == check.number).order_by(Medium.id))
+    rows = {medium.id: medium for medium in expected_rows}
+    expected_ids = set(rows)
+    rows.update(_media_by_id(set(by_medium) - expected_ids))
 
     def shown(medium_id: str) -> bool:
         return medium_id in rows and (contracts is None or rows[medium_id].contract_id in contracts)
 
-    expected = [Line(rows[medium_id], by_medium.get(medium_id)) for medium_id in sorted(check.expected) if shown(medium_id)]
+    expected = [Line(rows[medium_id], by_medium.get(medium_id)) for medium_id in sorted(expected_ids) if shown(medium_id)]
     not_scanned = [line for line in expected if not line.scan]
     if check.status == "open":  # missing: still recorded here, yet not found
-        missing = [line for line in not_scanned if _recorded_here(line.medium, check)]
+        missing = [line for line in not_scanned if _still_here(line.medium, check)]
     else:  # missing: what completion recorded as lost, in this check's incidents
         reported = {medium_id for incident in Incident.select(Incident.media).where(Incident.source == check.number)
                     for medium_id in incident.media}
         missing = [line for line in not_scanned if line.id in reported]
+    missing_ids = {line.id for line in missing}
     return Reconciliation(
         expected=[line for line in expected if not line.medium.is_backup],
         backups=[line for line in expected if line.medium.is_backup],
         found=[line for line in expected if line.scan and line.scan.finding == "found"],
         missing=missing,
-        moved=[line for line in not_scanned if line not in missing],
+        moved=[line for line in not_scanned if line.id not in missing_ids],
         unexpected=[Line(rows[found.medium], found) for found in scans if found.finding == "unexpected" and shown(found.medium)],
         unknown=[Line(None, found) for found in scans if found.finding == "unknown"],
     )
@@ -490,8 +501,16 @@ def reconcile(check: StorageCheck, contracts: list[str] | None = None) -> Reconc
 
 def involved_contracts(check: StorageCheck) -> list[str]:
     """Contracts whose media were expected here or scanned here."""
-    scanned = CheckScan.select(CheckScan.medium).where((CheckScan.check == check.number) & (CheckScan.finding != "unknown"))
-    return _contracts_of(sorted(set(check.expected) | {medium_id for (medium_id,) in scanned.tuples()}))
+    scanned = (Medium.select(Medium.contract).join(CheckScan, on=(CheckScan.medium == Medium.id))
+               .where((CheckScan.check == check.number) & (CheckScan.finding != "unknown")).distinct())
+    return sorted(set(expected_contracts(check)) | {code for (code,) in scanned.tuples()})
+
+
+def expected_contracts(check: StorageCheck) -> list[str]:
+    """The contracts of the media the check expects (from its index: no list of IDs is sent)."""
+    _index_expected(check.number)
+    query = CheckExpected.select(CheckExpected.contract).where(CheckExpected.check == check.number).distinct()
+    return sorted(code for (code,) in query.tuples())
 
 
 def complete(
@@ -642,7 +661,7 @@ def visible_contracts(actor: User, check: StorageCheck) -> list[str]:
 
 def may_act(actor: User, check: StorageCheck, rule=access.require_custody) -> bool:
     try:
-        _require_custody_of_one(actor, _contracts_of(check.expected), rule=rule)
+        _require_custody_of_one(actor, expected_contracts(check), rule=rule)
         return True
     except (NotAllowed, NotFound):
         return False
@@ -652,8 +671,13 @@ def may_act(actor: User, check: StorageCheck, rule=access.require_custody) -> bo
 
 
 def _recorded_here(medium: Medium, check: StorageCheck) -> bool:
-    """Expected at this check and still recorded as stored at its place."""
-    return medium.id in check.expected and medium.status == "stored" and medium.location_id == check.location_id
+    """Expected at this check and still recorded as stored at its place: one primary-key lookup."""
+    return _still_here(medium, check) and CheckExpected.select().where(
+        (CheckExpected.check == check.number) & (CheckExpected.medium == medium.id)).exists()
+
+
+def _still_here(medium: Medium, check: StorageCheck) -> bool:
+    return medium.status == "stored" and medium.location_id == check.location_id
 
 
 def _stored_at(location_code: str) -> list[str]:
@@ -661,11 +685,45 @@ def _stored_at(location_code: str) -> list[str]:
     return [medium_id for (medium_id,) in query.tuples()]
 
 
-def _contracts_of(medium_ids: list[str]) -> list[str]:
-    if not medium_ids:
-        return []
-    query = Medium.select(Medium.contract).where(Medium.id.in_(list(medium_ids))).distinct()
+def _contracts_stored_at(location_code: str) -> list[str]:
+    query = Medium.select(Medium.contract).where((Medium.location == location_code) & (Medium.status == "stored")).distinct()
     return sorted(code for (code,) in query.tuples())
+
+
+def _index_expected(number: str) -> None:
+    """Fill ``CheckExpected`` for check ``number`` from the list the ledger recorded, unless it is
+    there already (it is, for every check begun by this version: ``start`` fills it at once)."""
+    if CheckExpected.select().where(CheckExpected.check == number).exists():
+        return
+    listed = StorageCheck.select(StorageCheck.expected).where(StorageCheck.number == number).scalar()
+    medium_ids = json.loads(listed) if isinstance(listed, str) else (listed or [])
+    if not medium_ids:
+        return
+    contracts = _media_contracts(medium_ids)
+    rows = [(number, medium_id, contracts.get(medium_id, "")) for medium_id in medium_ids]
+    with db.database.atomic():
+        for start in range(0, len(rows), INDEX_BATCH):
+            CheckExpected.insert_many(rows[start:start + INDEX_BATCH], fields=[CheckExpected.check, CheckExpected.medium,
+                                                                             CheckExpected.contract]).on_conflict_ignore().execute()
+
+
+INDEX_BATCH = 5_000  # rows per INSERT: under SQLite's limit of bound values per statement
+
+
+def _media_contracts(medium_ids) -> dict[str, str]:
+    return {medium_id: contract for medium_id, contract in
+            ((medium.id, medium.contract_id) for medium in _media_by_id(medium_ids, Medium.id, Medium.contract).values())}
+
+
+def _media_by_id(medium_ids, *fields) -> dict[str, Medium]:
+    """Media by ID, in batches: a place's worth of IDs would exceed the bound values one
+    statement may carry."""
+    medium_ids = sorted(medium_ids)
+    found: dict[str, Medium] = {}
+    for start in range(0, len(medium_ids), INDEX_BATCH):
+        batch = medium_ids[start:start + INDEX_BATCH]
+        found.update((medium.id, medium) for medium in Medium.select(*fields).where(Medium.id.in_(batch)))
+    return found
 
 
 def _require_custody_of_one(actor: User, contracts: list[str], rule=access.require_custody) -> None:
@@ -698,12 +756,24 @@ def _require_each(actor: User, contracts: list[str], rule) -> None:
         rule(actor, code)
 
 
-def _require_open(number: str) -> StorageCheck:
-    check = get_check(number)
+def _require_open(number: str, light: bool = False) -> StorageCheck:
+    """The open check ``number``; ``light``: without its list of expected media, which a scan
+    never needs (it asks ``CheckExpected``) and which is a long text to parse at a large place."""
+    check = _light_check(number) if light else get_check(number)
     if check.status != "open":
         raise WrongState(f"{check.number} は {format_jst(check.completed_at)} に完了しています。この操作は点検に含められません",
                          f"{check.number} was completed at {format_jst(check.completed_at)}; this can no longer be part of it")
     return check
+
+
+_LIGHT_FIELDS = [field for field in StorageCheck._meta.sorted_fields if field is not StorageCheck.expected]
+
+
+def _light_check(number: str) -> StorageCheck:
+    found = StorageCheck.select(*_LIGHT_FIELDS).where(StorageCheck.number == (number or "").strip().upper()).first()
+    if found is None:
+        return get_check(number)  # refused there, with the usual message
+    return found
 
 
 def _require_status(check: StorageCheck, status: str) -> None:
