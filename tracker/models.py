@@ -358,6 +358,19 @@ class Medium(BaseModel):
     def is_electronic(self) -> bool:
         return self.kind in ELECTRONIC_KINDS
 
+    class Meta:
+        # What the lists ask: a contract's media by status (dashboard, register, inspection), a
+        # place's stored media (checks), overdue by due date, and the start of a title or number
+        # (a search too short for the text index, see tracker/search.py).
+        indexes = (
+            (("contract", "status", "id"), False),
+            (("location", "status"), False),
+            (("status", "due_back"), False),
+            (("title",), False),
+            (("serial_number",), False),
+            (("seal_number",), False),
+        )
+
 
 # ---- projection: custody papers ----------------------------------------------------------------
 
@@ -925,6 +938,9 @@ def create_schema() -> None:
         # would fail before the column could be added.
         _add_missing_columns()
         database.create_tables(ALL_MODELS, safe=True)
+        from tracker import search  # imports this module
+
+        search.create_index()
         Meta.insert(key="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from tracker import search
 from tracker.models import Location, Medium, User
 from tracker.timeutil import JST, utc_now
 
@@ -108,13 +109,11 @@ def search_media_ids(contracts: list[str], wanted: MediaFilter) -> list[str]:
 
 
 def _matching(contracts: list[str], wanted: MediaFilter):
-    query = Medium.select().where(Medium.contract.in_(contracts))
-    if wanted.text:
-        needle = f"%{wanted.text.strip()}%"
-        query = query.where(
-            Medium.id.ilike(needle) | Medium.title.ilike(needle) | Medium.serial_number.ilike(needle)
-            | Medium.description.ilike(needle) | Medium.seal_number.ilike(needle)
-        )
+    text_matches = search.matching(wanted.text)
+    if text_matches is None:
+        query = Medium.select().where(Medium.contract.in_(contracts))
+    else:  # the text index leads; the contracts only filter what it found
+        query = Medium.select().where(search.not_leading(Medium.contract).in_(contracts) & text_matches)
     for column, value in ((Medium.status, wanted.status), (Medium.kind, wanted.kind),
                           (Medium.contract, wanted.contract), (Medium.location, wanted.location)):
         if value:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 
 from labels import payload as label_payload
 from labels import presets, render
-from tracker import ledger, queries
+from tracker import ledger, queries, search
 from tracker.errors import DomainError
 from tracker.models import MEDIUM_KINDS, STATUSES, Contract, CopyRequest, Handover, Location, Medium, Pledge, Transfer
 from tracker.workflows import access, checks, copies, destruction, incidents, labelling, media, places, pledges, profiles, roster, scans, training, workplaces
@@ -61,7 +61,7 @@ ATTENTION_ORDER = {
 def media_list():
     contracts = access.readable_contracts(g.user)
     wanted = queries.MediaFilter(
-        text=request.args.get("q", ""),
+        text=search.clean(request.args.get("q", "")),
         status=request.args.get("status", ""),
         kind=request.args.get("kind", ""),
         contract=request.args.get("contract", ""),
@@ -72,6 +72,7 @@ def media_list():
     found = queries.search_media(contracts, wanted)
     return render_template(
         "media.html", media=found.media, found=found, total=found.total, wanted=wanted, page_size=queries.PAGE_SIZE,
+        prefix_only=search.is_prefix_only(wanted.text),
         statuses=STATUSES, kinds=MEDIUM_KINDS,
         contracts=Contract.select().where(Contract.code.in_(contracts)), locations=Location.select().order_by(Location.code),
         layouts=[preset for preset in presets.list_presets() if preset.kind == "sheet"],
