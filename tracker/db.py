@@ -69,6 +69,32 @@ def stream(query):
             yield from ServerSide(query, array_size=STREAM_BATCH)
 
 
+def insert_rows(model, fields: list, rows: list[tuple]) -> None:
+    """Many rows into ``model``'s table in few round trips: the bulk writer's path, without
+    building an INSERT statement in Python per batch (``rows`` hold database values already)."""
+    if not rows:
+        return
+    table = model._meta.table_name
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    cursor = database.cursor()
+    if is_sqlite():
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(fields))})', rows)
+    else:
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows, page_size=1_000)
+
+
+def update_rows(model, fields: list, rows: list[tuple]) -> None:
+    """``UPDATE`` one row per tuple (the new values of ``fields``, then the primary key)."""
+    if not rows:
+        return
+    mark = "?" if is_sqlite() else "%s"
+    assignments = ", ".join(f'"{field.column_name}" = {mark}' for field in fields)
+    key = model._meta.primary_key.column_name
+    database.cursor().executemany(f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE "{key}" = {mark}', rows)
+
+
 @contextmanager
 def reading():
     """One read transaction around several streams read side by side (``stream``): they see the

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import peewee
 
-from tracker import ledger, vocabulary
+from tracker import db, ledger, vocabulary
 from tracker.models import (
     HELD_STATUSES,
     NEVER_RECEIVED_STATUSES,
@@ -79,13 +79,40 @@ class RegisterRow:
     handled_by: list[str]  # every person who acted on it, in order of first appearance
 
 
-def register_rows(contract_codes: list[str], include_never_received: bool = False) -> list[RegisterRow]:
-    """One row per medium of these contracts, ordered by ID.
+def register_rows(contract_codes: list[str], include_never_received: bool = False, after: str = "",
+                  limit: int | None = None) -> list[RegisterRow]:
+    """One row per medium of these contracts, ordered by ID (from ``after``, at most ``limit``).
 
     Media that were listed but never handed over ("expected", "not_received") are left out unless
     asked for: the register lists what the contractor holds or held, and those it never did.
     """
-    return _rows(_of_contracts(contract_codes, include_never_received))
+    return list(iter_register_rows(contract_codes, include_never_received, after, limit))
+
+
+def iter_register_rows(contract_codes: list[str], include_never_received: bool = False, after: str = "",
+                       limit: int | None = None) -> Iterator[RegisterRow]:
+    """``register_rows`` a chunk of media at a time: memory stays that of one chunk, however
+    many media the contracts have (the CSV download streams it)."""
+    return _iter_rows(_of_contracts(contract_codes, include_never_received), after, limit)
+
+
+def _iter_rows(condition: peewee.Expression, after: str = "", limit: int | None = None) -> Iterator[RegisterRow]:
+    left = limit
+    while left is None or left > 0:
+        size = REGISTER_CHUNK if left is None else min(REGISTER_CHUNK, left)
+        chunk = _rows(condition & (Medium.id > after) if after else condition, size)
+        yield from chunk
+        if len(chunk) < size:
+            return
+        after = chunk[-1].id
+        left = None if left is None else left - len(chunk)
+
+
+REGISTER_CHUNK = 2_000  # media per query of the register (and per IN list of their history)
+
+
+def count_media(contract_codes: list[str], include_never_received: bool = False) -> int:
+    return Medium.select().where(_of_contracts(contract_codes, include_never_received)).count()
 
 
 def _of_contracts(contract_codes: list[str], include_never_received: bool) -> peewee.Expression:
@@ -95,17 +122,18 @@ def _of_contracts(contract_codes: list[str], include_never_received: bool) -> pe
     return condition
 
 
-def _rows(condition: peewee.Expression) -> list[RegisterRow]:
-    media = (
+def _rows(condition: peewee.Expression, limit: int) -> list[RegisterRow]:
+    media = list(
         Medium.select(Medium, Location.name.alias("location_name"), User.name.alias("custodian_name"))
         .join(Location, peewee.JOIN.LEFT_OUTER, on=(Medium.location == Location.code))
         .switch(Medium)
         .join(User, peewee.JOIN.LEFT_OUTER, on=(Medium.custodian == User.login))
         .where(condition)
         .order_by(Medium.id)
+        .limit(limit)
         .objects()
     )
-    handled, last_event = _history(Medium.select(Medium.id).where(condition))
+    handled, last_event = _history([medium.id for medium in media])
     return [
         RegisterRow(
             id=medium.id, contract=medium.contract_id, kind=medium.kind, title=medium.title,
@@ -115,11 +143,11 @@ def _rows(condition: peewee.Expression) -> list[RegisterRow]:
             custodian_name=medium.custodian_name or "", registered_at=medium.registered_at,
             last_event_at=last_event.get(medium.id), handled_by=handled.get(medium.id, []),
         )
-        for medium in media.iterator()
+        for medium in media
     ]
 
 
-def _history(medium_ids: peewee.Query) -> tuple[dict[str, list[str]], dict[str, str]]:
+def _history(medium_ids: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Who acted on each medium (in order of first appearance) and its newest event's time:
     one pass over the event links of all the media at once."""
     names = access.user_names()
@@ -199,7 +227,7 @@ def _custody_of_contracts(contract_codes: list[str]) -> Iterable[CustodyStep]:
         .objects()
     )
     steps = _CustodyReader()
-    for event in links.iterator():
+    for event in db.stream(links):
         yield steps.step(event, event.medium_id)
 
 
@@ -214,13 +242,15 @@ class _CustodyReader:
         self.names = access.user_names()
         self.places = dict(Location.select(Location.code, Location.name).tuples())
         self.state: dict[str, dict] = {}
+        self._parsed: tuple[int, dict, dict] = (0, {}, {})  # the last event's changes and details, parsed once
 
     def step(self, event: Event, medium_id: str) -> CustodyStep:
-        change = event.changes_dict.get(Medium._meta.table_name, {}).get(medium_id, {})
+        if self._parsed[0] != event.seq:  # one event of a thousand media: parsed once, not a thousand times
+            self._parsed = (event.seq, event.changes_dict.get(Medium._meta.table_name, {}), _details(event.data_dict))
+        _seq, media_changes, details = self._parsed
+        change = media_changes.get(medium_id, {})
         state = self.state.setdefault(medium_id, {"location": None, "status": None})
         state.update({name: change[name] for name in ("location", "status") if name in change})
-        # "location" is shown as the place; empty values say nothing.
-        details = {key: value for key, value in event.data_dict.items() if key != "location" and value not in (None, "", [], {})}
         return CustodyStep(
             seq=event.seq, at=event.at, medium=medium_id, actor=event.actor,
             actor_name=self.names.get(event.actor, event.actor) if event.actor else "",
@@ -228,6 +258,17 @@ class _CustodyReader:
             location_code=state["location"], location_name=self.places.get(state["location"], ""),
             status=state["status"], details=details, hash=event.hash,
         )
+
+
+LONG_LIST = 10  # a list in an event's data longer than this is shown by its length on every row
+
+
+def _details(data: dict) -> dict:
+    """What an event said, for one medium's line: the place is shown apart, empty values say
+    nothing, and a long list (every ID of a bulk event) is given by its length rather than
+    repeated on each of its media's lines."""
+    return {key: (f"{len(value)}件 / items" if isinstance(value, list) and len(value) > LONG_LIST else value)
+            for key, value in data.items() if key != "location" and value not in (None, "", [], {})}
 
 
 # ---- CSV downloads -----------------------------------------------------------------------------
@@ -282,12 +323,22 @@ CUSTODY_COLUMNS: list[Column] = [
 
 
 def register_csv(contract_codes: list[str], lang: str = "ja", include_never_received: bool = False) -> bytes:
-    return _csv(REGISTER_COLUMNS, register_rows(contract_codes, include_never_received), lang)
+    return b"".join(register_csv_lines(contract_codes, lang, include_never_received))
+
+
+def register_csv_lines(contract_codes: list[str], lang: str = "ja", include_never_received: bool = False) -> Iterator[bytes]:
+    return _csv_lines(REGISTER_COLUMNS, iter_register_rows(contract_codes, include_never_received), lang)
 
 
 def custody_csv(contract_codes: list[str], lang: str = "ja") -> bytes:
     """One line per (event, medium): the complete chain of custody of every medium."""
-    return _csv(CUSTODY_COLUMNS, _custody_of_contracts(contract_codes), lang)
+    return b"".join(custody_csv_lines(contract_codes, lang))
+
+
+def custody_csv_lines(contract_codes: list[str], lang: str = "ja") -> Iterator[bytes]:
+    """``custody_csv`` as it is made, a batch of lines at a time: a download streams it in
+    constant memory, however long the contract's history."""
+    return _csv_lines(CUSTODY_COLUMNS, _custody_of_contracts(contract_codes), lang)
 
 
 def csv_time(value: str | None) -> str:
@@ -295,14 +346,24 @@ def csv_time(value: str | None) -> str:
     return to_jst(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def _csv(columns: list[Column], items: Iterable, lang: str) -> bytes:
-    """UTF-8 with a BOM and CRLF line ends: what Excel in Japan opens without garbling."""
+CSV_FLUSH_ROWS = 500  # rows per piece of a streamed CSV
+
+
+def _csv_lines(columns: list[Column], items: Iterable, lang: str) -> Iterator[bytes]:
+    """UTF-8 with a BOM and CRLF line ends: what Excel in Japan opens without garbling. Given out
+    in pieces of ``CSV_FLUSH_ROWS`` rows, the BOM with the first."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([english if lang == "en" else japanese for japanese, english, _value in columns])
-    for item in items:
+    piece = "\ufeff"
+    for count, item in enumerate(items, start=1):
         writer.writerow([_cell(value(item, lang)) for _japanese, _english, value in columns])
-    return out.getvalue().encode("utf-8-sig")
+        if count % CSV_FLUSH_ROWS == 0:
+            yield (piece + out.getvalue()).encode("utf-8")
+            piece = ""
+            out.seek(0)
+            out.truncate()
+    yield (piece + out.getvalue()).encode("utf-8")
 
 
 def _cell(value: object) -> object:
@@ -381,8 +442,8 @@ def closeout_balance(contract_code: str) -> Balance:
         held=len(held),
         never_received=sum(by_status.get(status, 0) for status in NEVER_RECEIVED_STATUSES),
         by_status=by_status,
-        held_media=_rows(in_contract & Medium.status.in_(HELD_STATUSES)),
-        unaccounted_media=_rows(in_contract & Medium.id.in_(sorted(unaccounted))) if unaccounted else [],
+        held_media=list(_iter_rows(in_contract & Medium.status.in_(HELD_STATUSES))),
+        unaccounted_media=[row for row in _iter_rows(in_contract) if row.id in unaccounted] if unaccounted else [],
     )
 
 

@@ -6,7 +6,7 @@ may see and render. The CSV follows the reader's language, like the page it is l
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
 
 from tracker import register
 from tracker.errors import DomainError
@@ -23,13 +23,14 @@ PAGE_SIZE = 200  # a 10,000-medium register stays a page a browser renders quick
 def register_page():
     readable = access.readable_contracts(g.user)
     code = _chosen_contract(readable)
-    rows = register.register_rows([code]) if code else []
-    page = max(1, request.args.get("page", 1, type=int))
+    after = request.args.get("after", "")[:100]
+    rows = register.register_rows([code], after=after, limit=PAGE_SIZE + 1) if code else []
     return render_template(
         "register.html",
         contracts=Contract.select().where(Contract.code.in_(readable)).order_by(Contract.code),
         contract=Contract.get_by_id(code) if code else None,
-        rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=len(rows), page=page, page_size=PAGE_SIZE,
+        rows=rows[:PAGE_SIZE], total=register.count_media([code]) if code else 0, after=after, page_size=PAGE_SIZE,
+        next_after=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None,
         handlers=register.people_with_access(code) if code else [],
         status_name=register.status_name, role_name=register.role_name,
         issued=papers.latest("register", code) if code else None,
@@ -39,13 +40,13 @@ def register_page():
 @blueprint.route("/register.csv")
 def register_csv():
     code = _required_contract()
-    return _csv_download(register.register_csv([code], lang=g.lang), f"register-{code}.csv")
+    return _csv_download(register.register_csv_lines([code], lang=g.lang), f"register-{code}.csv")
 
 
 @blueprint.route("/register/custody.csv")
 def custody_csv():
     code = _required_contract()
-    return _csv_download(register.custody_csv([code], lang=g.lang), f"custody-{code}.csv")
+    return _csv_download(register.custody_csv_lines([code], lang=g.lang), f"custody-{code}.csv")
 
 
 @blueprint.route("/register.pdf", methods=["POST"])
@@ -85,7 +86,10 @@ def _required_contract() -> str:
     return contract.code
 
 
-def _csv_download(content: bytes, filename: str) -> Response:
+def _csv_download(content, filename: str) -> Response:
+    """``content``: bytes, or pieces of it as they are made (streamed in constant memory)."""
+    if not isinstance(content, bytes):
+        content = stream_with_context(content)
     return Response(content, mimetype="text/csv", headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{filename}"',

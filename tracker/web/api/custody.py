@@ -238,14 +238,14 @@ def make_copy(number, body: s.NewCopy):
        query=s.ContractQuery, response="text/csv", errors=(403, 404))
 def register_csv(query: s.ContractQuery):
     code = readable_contract(query.contract)
-    return download(register.register_csv([code], lang=g.lang), "text/csv; charset=utf-8", f"register-{code}.csv", "attachment")
+    return download(register.register_csv_lines([code], lang=g.lang), "text/csv; charset=utf-8", f"register-{code}.csv", "attachment")
 
 
 @route("/register/custody.csv", summary=("取扱記録 CSV（イベントと媒体ごとに1行）", "The chain of custody as CSV, one row per event and medium"),
        query=s.ContractQuery, response="text/csv", errors=(403, 404))
 def custody_csv(query: s.ContractQuery):
     code = readable_contract(query.contract)
-    return download(register.custody_csv([code], lang=g.lang), "text/csv; charset=utf-8", f"custody-{code}.csv", "attachment")
+    return download(register.custody_csv_lines([code], lang=g.lang), "text/csv; charset=utf-8", f"custody-{code}.csv", "attachment")
 
 
 @route("/contracts/<code>/balance", summary=("収支（受領＋複製＝返還＋廃棄＋保有）", "The closeout balance: received + copies = returned + destroyed + held"),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 from pydantic import BaseModel, ValidationError
 
 from tracker import queries
@@ -221,7 +221,10 @@ def error_response(error: DomainError) -> Response:
     return json_response(error.as_dict(), error.status)
 
 
-def download(content: bytes, mimetype: str, filename: str, disposition: str = "inline") -> Response:
+def download(content, mimetype: str, filename: str, disposition: str = "inline") -> Response:
+    """``content``: bytes, or its pieces as they are made (a CSV streamed in constant memory)."""
+    if not isinstance(content, bytes):
+        content = stream_with_context(content)
     return Response(content, headers={"Content-Type": mimetype, "Content-Disposition": f'{disposition}; filename="{filename}"'})
 
 
