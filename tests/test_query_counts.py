@@ -183,3 +183,12 @@ def test_api_listings_take_a_cursor(client, cast):
     headers = {"Authorization": f"Bearer {tokens.create_token(cast.worker, 'station')}"}
     after = client.get(f"/api/v1/handovers?after={numbers[2]}", headers=headers).get_json()
     assert [record["number"] for record in after] == [numbers[1], numbers[0]]
+
+
+def test_a_place_lists_its_media_a_page_at_a_time(client, cast, small_pages):
+    stored = [media.register(cast.worker, "KG26", "paper", f"資料 {n}", location=cast.cabinet.code).id for n in range(5)]
+    login(client, "sato")
+    first = client.get(f"/locations/{cast.cabinet.code}").get_data(as_text=True)
+    assert stored[2] in first and stored[3] not in first and "(5)" in first and f"after={stored[2]}" in first
+    rest = client.get(f"/locations/{cast.cabinet.code}?after={stored[2]}").get_data(as_text=True)
+    assert stored[3] in rest and stored[4] in rest and stored[2] not in rest and "after=" not in rest.split("最初から")[1]

@@ -140,8 +140,12 @@ def location_label(location_id, signature):
 def location_page(code):
     place = places.get_location(code)
     contracts = access.readable_contracts(g.user)
-    held = Medium.select().where((Medium.location == place.code) & Medium.contract.in_(contracts)).order_by(Medium.id)
-    return render_template("location.html", place=place, media=held)
+    here = (Medium.location == place.code) & Medium.contract.in_(contracts)
+    after = request.args.get("after", "")[:100]
+    held = list(Medium.select().where(here & (Medium.id > after) if after else here).order_by(Medium.id).limit(queries.PAGE_SIZE + 1))
+    return render_template("location.html", place=place, media=held[:queries.PAGE_SIZE], after=after,
+                           total=Medium.select().where(here).count(),
+                           next_after=held[queries.PAGE_SIZE - 1].id if len(held) > queries.PAGE_SIZE else None)
 
 
 def _follow_label(text: str, endpoint: str, argument: str):
