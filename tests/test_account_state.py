@@ -17,7 +17,7 @@ from tracker.models import Event, Medium, User
 from tracker.workflows import access, media, people, roster, tokens
 
 DISABLED = "sato's account is disabled"
-REMOVED = "sato was removed from the roster of contract KG26 (Art. 8)"
+REMOVED = "sato was removed from the roster of contract KG26 (Koganei City special provisions, Art. 8)"
 NO_READ = "no access to the records of contract KG26"
 
 

@@ -77,6 +77,10 @@ def test_the_dashboards_show_what_waits(app, cast):
     post(contractor, "/contracts/KG26/roster/applications", {"change": "add", "login": "suzuki", "role": "worker",
                                                             "employment_type": "regular"})
     assert "名簿への追加は市の承認待ちです" in newcomer.get("/").get_data(as_text=True)
+    assert "誓約書（従事者）" in newcomer.get("/pledges/KG26").get_data(as_text=True)
+    form = newcomer.get("/contracts/KG26/pledges/worker.pdf?login=sato")
+    assert form.status_code == 200 and form.mimetype == "application/pdf"  # their own name only, whatever was asked
+    assert newcomer.get("/contracts/KG26/roster").status_code == 403
     page = city.get("/").get_data(as_text=True)
     assert "市の承認・確認待ちの名簿の変更" in page and "鈴木 一郎" in page
     page = post(contractor, "/contracts/KG26/roster/removal", {"login": "sato", "reason": "異動"})

@@ -190,7 +190,7 @@ def test_a_deleted_projected_row_is_named_with_the_last_event_that_wrote_it(hist
 
 
 def test_a_deleted_roster_entry_is_named(history, settings):
-    added = Event.get((Event.kind == "roster.added") & (Event.data.contains('"sato"')))
+    added = Event.get((Event.kind == "roster.approved") & (Event.data.contains('"sato"')))
     RosterEntry.delete().where(RosterEntry.key == "KG26/sato").execute()
     assert problems(settings) == [(added.seq, "roster_entry KG26/sato row was deleted")]
 
