@@ -47,6 +47,7 @@ def roster_page(code):
         can_record=g.user.role == "contractor" and mine is not None and mine.active and mine.role == "responsible",
         paper=papers.latest("roster", contract.code), approval_suffix=roster.APPROVAL_SUFFIX,
         form_titles={form.id: form.title for form in profile.pledges.forms},
+        badges={badge.user_id: badge.number for badge in workplaces.badges(contract) if not badge.returned_on},
     )
 
 
