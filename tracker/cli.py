@@ -49,9 +49,12 @@ def refusals_are_messages(command):
 
 
 def open_database(data_dir) -> config.Settings:
+    from tracker.workflows import adoption
+
     settings = config.load(data_dir)
     db.connect(settings.database_url)
     create_schema()
+    adoption.record_secrets_kept_outside()
     return settings
 
 
@@ -430,12 +433,38 @@ def user_list(data_dir):
 @click.pass_obj
 @refusals_are_messages
 def user_password(data_dir, login, password):
-    """Set a user's password."""
+    """Set a user's password (recorded in the ledger; the user's sessions end)."""
     from tracker.workflows import people
 
     open_database(data_dir)
-    people.set_password(login, password)
-    click.echo("変更しました / changed")
+    people.change_password(None, login, password)
+    click.echo("変更しました。この利用者のログインはすべて終了します / changed; every session of this user ends")
+
+
+@user.command("deactivate")
+@click.argument("login")
+@click.pass_obj
+@refusals_are_messages
+def user_deactivate(data_dir, login):
+    """Disable an account: no login, its sessions and API tokens stop at once (recorded)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.set_active(None, login, False)
+    click.echo(f"無効にしました / disabled: {login}")
+
+
+@user.command("activate")
+@click.argument("login")
+@click.pass_obj
+@refusals_are_messages
+def user_activate(data_dir, login):
+    """Enable a disabled account again (recorded)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.set_active(None, login, True)
+    click.echo(f"有効にしました / enabled: {login}")
 
 
 @user.command("token")
@@ -450,6 +479,47 @@ def user_token(data_dir, login, name, days):
 
     open_database(data_dir)
     click.echo(tokens.create_token(access.get_user(login), name, days or None))
+
+
+@cli.group()
+def token():
+    """API tokens: list and revoke (issue with `user token`). APIトークンの一覧と取消し."""
+
+
+@token.command("list")
+@click.option("--user", "login", default=None, help="Only this user's tokens.")
+@click.pass_obj
+@refusals_are_messages
+def token_list(data_dir, login):
+    """Every API token: ID, user, name, issued, expires, state (never the token itself)."""
+    from tracker.timeutil import format_jst, now_iso
+    from tracker.workflows import access, tokens
+
+    open_database(data_dir)
+    now = now_iso()
+    for found in tokens.tokens(access.get_user(login) if login else None):
+        if found.revoked:
+            state = "revoked"
+        elif found.expires_at and found.expires_at < now:
+            state = "expired"
+        else:
+            state = "active"
+        click.echo("\t".join((found.short_id, found.user_id, found.name, format_jst(found.created_at),
+                              format_jst(found.expires_at) or "-", state)))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", default="", help="Why (recorded).")
+@click.pass_obj
+@refusals_are_messages
+def token_revoke(data_dir, token_id, reason):
+    """Revoke the token with this ID (as `token list` shows it); recorded in the ledger."""
+    from tracker.workflows import tokens
+
+    open_database(data_dir)
+    revoked = tokens.revoke(None, token_id, reason)
+    click.echo(f"取り消しました / revoked: {revoked.short_id} ({revoked.user_id}, {revoked.name})")
 
 
 @cli.group()

@@ -31,7 +31,9 @@ from tracker.models import (
     EventMedium,
     Medium,
     ScanReceipt,
+    User,
     canonical_json,
+    secret_fingerprint,
 )
 from tracker.timeutil import now_iso
 
@@ -197,6 +199,7 @@ def verify(attachments_dir: Path | None = None) -> Report:
         report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
     report.problems.extend(_compare_projection(replayed, last_touch))
     report.problems.extend(check_scan_receipts(acknowledged))
+    report.problems.extend(check_password_hashes())
     if attachments_dir is not None:
         report.problems.extend(_check_attachment_files(attachments_dir, last_touch))
     return report
@@ -275,6 +278,18 @@ def check_scan_receipts(acknowledged: dict[str, list[tuple[int, str | None]]]) -
     for key, events in sorted(acknowledged.items(), key=lambda item: item[1][0][0]):
         problems.append(Problem(events[-1][0], f"イベントの読取り受領記録 {key[:12]}… がありません（削除の疑い）",
                                 f"the scan receipt {key[:12]}… of this event is missing (deleted)"))
+    return problems
+
+
+def check_password_hashes() -> list[Problem]:
+    """Password hashes live outside the chain (the ledger is read by inspectors); each must match
+    the fingerprint its last ``user.*`` event recorded, so a hash swapped in the database, to log
+    in as someone, is caught. A user with neither (an account without a password) is fine."""
+    problems = []
+    for user in User.select(User.login, User.password_hash, User.password_fingerprint).iterator():
+        if secret_fingerprint(user.password_hash) != user.password_fingerprint:
+            problems.append(Problem(None, f"利用者 {user.login} のパスワードが台帳の記録と一致しません（直接変更の疑い）",
+                                    f"the password of user {user.login} does not match the ledger (changed directly)"))
     return problems
 
 
