@@ -235,6 +235,7 @@ def verify(data_dir, checkpoint_files, export_dir):
       3  verification failed / 検証失敗（改ざん・削除・書き換えの疑い）
     """
     from tracker import audit_export, checkpoints
+    from tracker.workflows import corrections
 
     if export_dir:
         report = audit_export.verify_export(export_dir, list(checkpoint_files))
@@ -250,6 +251,8 @@ def verify(data_dir, checkpoint_files, export_dir):
     trusted = checkpoints.signer(settings.data_dir).verifier
     kept = [checkpoints.read_file_format(path) for path in checkpoint_files]  # the wrong kind of file: refused
     report.problems.extend(checkpoints.check_recorded(settings))
+    report.problems.extend(corrections.check_signatures(settings))
+    _say_corrections(report.notes)
     for path, note in zip(checkpoint_files, kept):
         label_ja, label_en = f"保管していたチェックポイント（{path}）", f"the checkpoint you kept ({path})"
         try:
@@ -264,6 +267,14 @@ def verify(data_dir, checkpoint_files, export_dir):
         _say_checkpoints_extended(len(checkpoint_files))
         return
     _fail(report.problems)
+
+
+def _say_corrections(notes) -> None:
+    """Corrections pass verification but are always listed: one recorded to cover an edit stays in view."""
+    if notes:
+        click.echo(f"訂正 {len(notes)} 件（管理者が記録し署名済み） / {len(notes)} correction(s) recorded and signed by an administrator:")
+    for note in notes:
+        click.echo(f"  訂正 / corrected: {note}")
 
 
 def _say_checkpoints_extended(count: int) -> None:
@@ -479,6 +490,34 @@ def user_token(data_dir, login, name, days):
 
     open_database(data_dir)
     click.echo(tokens.create_token(access.get_user(login), name, days or None))
+
+
+@cli.group("ledger")
+def ledger_group():
+    """Ledger repairs that stay on the record. 台帳の訂正."""
+
+
+@ledger_group.command("correct")
+@click.argument("table")
+@click.argument("key")
+@click.argument("fields", nargs=-1)
+@click.option("--reason", required=True, help="Why the stored value is right (recorded). 訂正の理由")
+@click.option("--by", "admin_login", required=True, help="The administrator recording it (asked for their password).")
+@click.option("--password", prompt=True, hide_input=True, help="The administrator's password.")
+@click.pass_obj
+@refusals_are_messages
+def ledger_correct(data_dir, table, key, fields, reason, admin_login, password):
+    """Record that FIELDS (all that differ, when none are named) of TABLE row KEY are right as stored:
+    a signed ledger.corrected event that verify accepts and always lists. Only a field that differs
+    from the ledger can be corrected, and only to its stored value."""
+    from tracker.workflows import corrections, people
+
+    settings = open_database(data_dir)
+    admin = people.check_password(admin_login, password, purpose="correction")
+    event = corrections.correct(admin, settings, table, key, list(fields), reason)
+    for name, values in event.data_dict["fields"].items():
+        click.echo(f"{table} {key} {name}: {values['ledger']!r} -> {values['stored']!r}")
+    click.echo(f"訂正を記録しました（イベント #{event.seq}） / correction recorded (event #{event.seq})")
 
 
 @cli.group()

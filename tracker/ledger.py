@@ -27,6 +27,7 @@ from tracker.models import (
     PROJECTED_BY_TABLE,
     PROJECTED_MODELS,
     Attachment,
+    Document,
     Event,
     EventMedium,
     Medium,
@@ -153,11 +154,17 @@ class Problem:
         return f"{where}{self.message_ja} / {self.message_en}"
 
 
+# An admin's signed statement that a projected row differs from the ledger for a reason other
+# than tampering (tracker/workflows/corrections.py); ``verify`` replays it and always reports it.
+CORRECTION = "ledger.corrected"
+
+
 @dataclass
 class Report:
     events: int = 0
     head_hash: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # not failures, but never silent: corrections
 
     @property
     def ok(self) -> bool:
@@ -171,8 +178,15 @@ def verify(attachments_dir: Path | None = None) -> Report:
     last_touch: dict[tuple[str, str], int] = {}
     links = _links_by_event()
     acknowledged: dict[str, list[tuple[int, str | None]]] = {}  # receipt key -> (seq, actor) of its events
+    printed_heads = _printed_heads()
+    paper_problems: list[Problem] = []  # apart: the chain's first break is reported first
     previous_hash, expected_seq = GENESIS, 1
     for event in Event.select().order_by(Event.seq).iterator():
+        for serial, printed in printed_heads.pop(event.seq, []):
+            if printed != event.hash:
+                paper_problems.append(_paper_head_problem(serial, event.seq))
+        if event.kind == CORRECTION:
+            report.notes.append(_correction_note(event))
         if '"receipt":' in event.data:
             receipt = _json_or_empty(event.data).get("receipt")
             if isinstance(receipt, str):
@@ -194,6 +208,10 @@ def verify(attachments_dir: Path | None = None) -> Report:
                 last_touch[(table, key)] = event.seq
         previous_hash, expected_seq = event.hash, event.seq + 1
         report.events, report.head_hash = event.seq, event.hash
+    for seq, papers in sorted(printed_heads.items()):  # a head past the newest event: events were removed
+        paper_problems.extend(_paper_head_problem(serial, seq) for serial, printed in papers
+                              if not (seq == 0 and printed == GENESIS))
+    report.problems.extend(paper_problems)
     if links:
         orphan = min(links)
         report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
@@ -224,7 +242,53 @@ def _check_event(event: Event, media_ids: list[str], previous_hash: str, expecte
             f"イベント「{event.kind}」の内容がハッシュと一致しません（改ざんの疑い）",
             f"event '{event.kind}' does not match its hash (altered)",
         )
+    if not (_is_canonical(event.data) and _is_canonical(event.changes)):
+        # The hash covers the parsed value, so a key added twice ({"a":1,"a":2}) would keep the hash
+        # while SQL's json_extract reads the first and the app the last: every event is stored in
+        # canonical form, so any other text was edited.
+        return Problem(event.seq, f"イベント「{event.kind}」のJSONが記録時の形ではありません（重複したキー等・改ざんの疑い）",
+                       f"event '{event.kind}' is not stored as recorded (a duplicate key or other edit)")
     return None
+
+
+def _is_canonical(text: str) -> bool:
+    try:
+        return canonical_json(json.loads(text)) == text
+    except ValueError:
+        return False
+
+
+def _correction_note(event: Event) -> Problem:
+    data = _json_or_empty(event.data)
+    where = f"{data.get('table')} {data.get('key')}: {', '.join(sorted(data.get('fields') or {}))}"
+    return Problem(event.seq, f"{event.actor} が訂正を記録: {where}（理由: {data.get('reason')}）",
+                   f"correction recorded by {event.actor}: {where} (reason: {data.get('reason')})")
+
+
+def replayed_row(table: str, key: str) -> dict | None:
+    """One projected row as the ledger's events make it (None: no event made it)."""
+    model = PROJECTED_BY_TABLE[table]
+    row = None
+    for (text,) in Event.select(Event.changes).where(Event.changes.contains(f'"{table}"')).order_by(Event.seq).tuples().iterator():
+        values = _json_or_empty(text).get(table, {}).get(key)
+        if values is not None:
+            row = row if row is not None else _defaults(model)
+            row.update(values)
+    return row
+
+
+def _printed_heads() -> dict[int, list[tuple[str, str]]]:
+    """Every issued paper's printed head: event number -> [(serial, hash printed)]."""
+    heads: dict[int, list[tuple[str, str]]] = {}
+    for serial, seq, printed in Document.select(Document.serial, Document.head_seq, Document.head_hash).tuples().iterator():
+        heads.setdefault(seq, []).append((serial, printed))
+    return heads
+
+
+def _paper_head_problem(serial: str, seq: int) -> Problem:
+    # The paper a city official holds prints this head: the chain no longer passes through it.
+    return Problem(seq, f"発行済みの文書 {serial} に印刷された台帳の先頭（#{seq}）が現在の台帳と一致しません（書き換えの疑い）",
+                   f"issued paper {serial} prints a ledger head (#{seq}) the chain no longer has (rewritten)")
 
 
 def _links_by_event() -> dict[int, list[str]]:

@@ -30,6 +30,7 @@ EVENTS = {
     "token.issued": ("APIトークン発行", "API token issued"),
     "token.revoked": ("APIトークン取消し", "API token revoked"),
     "security.adopted": ("旧版のパスワード・トークンを台帳に記録", "passwords and tokens of an older version recorded"),
+    "ledger.corrected": ("台帳の訂正（管理者の署名付き）", "ledger corrected (signed by an administrator)"),
     "login.failed": ("パスワード誤り", "wrong password"),
     "login.locked": ("パスワード誤りの連続による一時停止", "locked after repeated wrong passwords"),
     "contract.created": ("契約登録", "contract registered"),
