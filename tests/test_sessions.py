@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import generate_password_hash
 
-from conftest import PASSWORD, csrf, login, login_csrf, run_cli
+from conftest import PASSWORD, csrf, login, run_cli
 from tracker import config, ledger
 from tracker.cli import EXIT_REFUSED
 from tracker.errors import NotAllowed, NotAuthenticated, WrongState
@@ -67,11 +67,12 @@ def test_a_wrong_current_password_or_two_different_new_ones_change_nothing(app, 
     client = login(app.test_client(), "sato")
     before = User.get_by_id("sato").password_hash
     wrong = change_own(client, current="not-it")
-    assert wrong.status_code == 401 and "wrong login or password" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401 and "ログインIDまたはパスワードが違います" in wrong.get_data(as_text=True)
     assert newest().kind == "login.failed" and newest().data_dict["purpose"] == "password_change"
     differing = change_own(client, again="battery-staple-43")
     assert differing.status_code == 400
     assert "新しいパスワードが2回とも同じではありません" in differing.get_data(as_text=True)
+    client.get("/?lang=en")
     short = change_own(client, new="short")
     assert short.status_code == 400 and "password must be at least 8 characters" in short.get_data(as_text=True)
     assert User.get_by_id("sato").password_hash == before
