@@ -93,7 +93,7 @@ def test_a_deactivated_account_cannot_log_in(cast, client):
     people.set_active(cast.admin, "sato", False)
     refused(lambda: people.check_password("sato", PASSWORD), "wrong login or password", NotAuthenticated)
     response = client.post("/login", data={"login": "sato", "password": PASSWORD, "csrf_token": login_csrf(client)})
-    assert response.status_code == 401 and "wrong login or password" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
     with client.session_transaction() as stored:
         assert "login" not in stored
 

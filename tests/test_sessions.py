@@ -103,8 +103,8 @@ def test_a_session_unused_for_the_idle_time_ends(app, cast, settings):
     with clock_at(utc_now() + timedelta(minutes=479 + 479 + 481)):
         ended = client.get("/")
         assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
-        page = client.get("/login?lang=en").get_data(as_text=True)
-        assert "you were logged out after a period without activity" in page
+        page = client.get("/login").get_data(as_text=True)
+        assert "しばらく操作がなかったため、ログアウトしました" in page
         assert client.get("/").status_code == 302
 
 
