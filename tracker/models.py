@@ -286,9 +286,13 @@ class TrainingSession(BaseModel):
     confirmations = JSONField(default=dict)  # login -> when they confirmed, with their own login, that they attended
     recorded_by = peewee.CharField()
     recorded_at = peewee.CharField()
+    # Where the profile asks for training results to be reported to the city: when, how, to whom.
+    reported_on = peewee.CharField(null=True)
+    reported_how = peewee.CharField(default="")
+    reported_to = peewee.CharField(default="")
 
     ledger_fields = ("contract", "held_on", "content", "trainer", "materials", "attendees", "confirmations",
-                     "recorded_by", "recorded_at")
+                     "recorded_by", "recorded_at", "reported_on", "reported_how", "reported_to")
 
 
 class SupervisionCheck(BaseModel):

@@ -52,6 +52,7 @@ EVENTS = {
     "badge.returned": ("身分証明書の返却", "ID badge returned"),
     "training.recorded": ("教育の実施の記録（第10条）", "training session recorded (Art. 10)"),
     "training.confirmed": ("受講の確認", "attendance confirmed"),
+    "training.reported": ("教育結果の市への報告", "training results reported to the city"),
     "supervision.recorded": ("監督の記録（第2条第2項）", "supervision check recorded (Art. 2(2))"),
     "roster.leaver_reminded": ("離任者への守秘義務の周知", "leaver reminded of continuing confidentiality"),
     "location.created": ("保管場所登録", "location registered"),
