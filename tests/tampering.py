@@ -78,12 +78,15 @@ def replace_attachment(data_dir: Path) -> str:
     return sha256
 
 
-def rewrite_history(data_dir: Path, seq: int, resign: bool = False) -> None:
+def rewrite_history(data_dir: Path, seq: int, resign: bool = False, papers: bool | None = None) -> None:
     """Edit event ``seq`` and recompute every later hash, so the chain alone verifies again.
 
     With ``resign``, also re-sign every recorded checkpoint from ``seq`` on with the installation's
-    key and rewrite ``checkpoints.log``: the most thorough rewrite someone holding the key can do.
+    key and rewrite ``checkpoints.log``, and (``papers``, by default with ``resign``) record the
+    new hashes as the heads the issued papers print: the most thorough rewrite someone holding
+    the key can do short of re-rendering every PDF.
     """
+    papers = resign if papers is None else papers
     signer = checkpoints.signer(data_dir)
     with connect(data_dir) as connection:
         connection.execute("BEGIN")
@@ -103,11 +106,17 @@ def rewrite_history(data_dir: Path, seq: int, resign: bool = False) -> None:
                         data["head_hash"] = new_hashes[old.size]
             media = [link["medium"] for link in connection.execute(
                 "SELECT medium FROM event_medium WHERE event_id = ? ORDER BY medium", (row["seq"],))]
+            changes = json.loads(row["changes"])
+            if papers:
+                for serial, paper in changes.get("document", {}).items():
+                    if paper.get("head_seq", 0) >= seq:
+                        paper["head_hash"] = new_hashes[paper["head_seq"]]
+                        connection.execute("UPDATE document SET head_hash = ? WHERE serial = ?", (paper["head_hash"], serial))
             event = Event(seq=row["seq"], at=row["at"], actor=row["actor"], kind=row["kind"], contract=row["contract"],
-                          data=canonical_json(data), changes=row["changes"], prev_hash=previous_hash)
+                          data=canonical_json(data), changes=canonical_json(changes), prev_hash=previous_hash)
             event.hash = ledger.event_hash(event, media)
-            connection.execute("UPDATE event SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                               (event.data, event.prev_hash, event.hash, row["seq"]))
+            connection.execute("UPDATE event SET data = ?, changes = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                               (event.data, event.changes, event.prev_hash, event.hash, row["seq"]))
             new_hashes[row["seq"]] = previous_hash = event.hash
         connection.execute("COMMIT")
     if resign:

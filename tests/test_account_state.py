@@ -17,7 +17,7 @@ from tracker.models import Event, Medium, User
 from tracker.workflows import access, media, people, roster, tokens
 
 DISABLED = "sato's account is disabled"
-REMOVED = "sato was removed from the roster of contract KG26 (Art. 8)"
+REMOVED = "sato was removed from the roster of contract KG26 (Koganei City special provisions, Art. 8)"
 NO_READ = "no access to the records of contract KG26"
 
 
@@ -93,7 +93,7 @@ def test_a_deactivated_account_cannot_log_in(cast, client):
     people.set_active(cast.admin, "sato", False)
     refused(lambda: people.check_password("sato", PASSWORD), "wrong login or password", NotAuthenticated)
     response = client.post("/login", data={"login": "sato", "password": PASSWORD, "csrf_token": login_csrf(client)})
-    assert response.status_code == 401 and "wrong login or password" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "ログインIDまたはパスワードが違います" in response.get_data(as_text=True)
     with client.session_transaction() as stored:
         assert "login" not in stored
 

@@ -208,8 +208,8 @@ def receiving_handover(cast, count: int):
 
 
 def scanned_lines(browser) -> list[str]:
-    return [line.strip() for line in browser.find("form[data-scan] textarea[name=codes]").get_attribute("value").splitlines()
-            if line.strip()]
+    """The codes read so far: the camera's (kept by scan.js, listed by what they name) and the text box's."""
+    return browser.js("return document.querySelector('form[data-scan]').mediatrailScanner.lines()")
 
 
 def show_to_camera(browser, *codes: str) -> None:
@@ -243,6 +243,9 @@ def test_the_phone_camera_adds_each_label_once_and_announces_a_label_read_twice(
     show_to_camera(browser, labels[0])
     assert scanned_lines(browser) == [labels[0]] and status.text == f"追加: {ids[0]}"
     assert count.text == "1 件読取り（未記録）"
+    # The label's signed URL is never put on screen as text to copy: the list shows what it names.
+    assert browser.find("form[data-scan] textarea[name=codes]").get_attribute("value") == ""
+    assert labels[0] not in browser.find("body").text and ids[0] in browser.find("form[data-scan] .scan-list").text
     show_to_camera(browser, labels[0], labels[0])  # the same label still in view, frame after frame: quiet
     assert scanned_lines(browser) == [labels[0]] and status.text == f"追加: {ids[0]}"
     show_to_camera(browser, labels[1])
@@ -417,7 +420,7 @@ def test_the_check_page_tells_the_server_what_its_list_still_holds(browser, cast
     assert browser.js("return window.localStorage.getItem('mediatrail-device')") == device
     assert list(devices()) == [device]
 
-    # Sending the list says, in the same form, that this device holds nothing more.
+    # Recording the list (through the browser's queue) leaves this device holding nothing unsent.
     browser.find("form[data-scan] textarea[name=codes]").send_keys(label + "\n")
     form = browser.find("form[data-scan]")
     assert form.find_element(By.CSS_SELECTOR, "input[name=device]").get_attribute("value") == device
@@ -425,5 +428,6 @@ def test_the_check_page_tells_the_server_what_its_list_still_holds(browser, cast
     assert form.find_element(By.CSS_SELECTOR, "input[name=device_name]").get_attribute("value") == "スマートフォン 佐藤 花子"
     browser.submit_and_wait(form.find_element(By.CSS_SELECTOR, "button:not([type=button])"))
     assert "所在を確認しました" in browser.find("body").text
-    assert devices()[device]["pending"] == 0 and not checks.waiting_devices(checks.get_check(check.number))
+    browser.wait(lambda d: devices()[device]["pending"] == 0, "the page to report its list and queue empty")
+    assert not checks.waiting_devices(checks.get_check(check.number))
     assert [line.id for line in checks.reconcile(checks.get_check(check.number), ["KG26"]).found] == [present.id]

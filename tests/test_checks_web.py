@@ -101,8 +101,8 @@ def test_an_incident_page_refuses_a_report_without_steps_then_issues_it(app, cas
 def test_the_dashboard_shows_an_overdue_check_per_place_and_contract(app, cast):
     usb(cast, "課税データ")
     places.set_check_interval(cast.admin, cast.cabinet.code, 30)
-    client = login(app.test_client(), "takahashi")
-    with clock_at(datetime(2099, 1, 1, tzinfo=timezone.utc)):
+    with clock_at(datetime(2099, 1, 1, tzinfo=timezone.utc)):  # logged in then: a session idle for decades ends
+        client = login(app.test_client(), "takahashi")
         page = client.get("/").get_data(as_text=True)
     assert "保管状況の点検" in page and "施錠キャビネットA" in page and "KG26" in page and "期限超過" in page
 

@@ -33,7 +33,7 @@ def test_an_added_worker_acts_only_after_the_city_approves(cast):
                                    employment_type="派遣", effective_from="2026-12-01", reason="繁忙期の増員")
     assert (application.number, application.status, application.employment_type) == ("KG26-R0003", "pending", "dispatched")
     error = refused(lambda: register(cast.newcomer), NotAllowed)
-    assert "市の承認待ち" in error.message_ja and "waiting for the city's approval (Art. 8)" in error.message_en
+    assert "市の承認待ち" in error.message_ja and "waiting for the city's approval (Koganei City special provisions, Art. 8)" in error.message_en
 
     decided = roster.decide(cast.city, application.number, True, "")
     assert (decided.status, decided.decided_by) == ("approved", "takahashi")

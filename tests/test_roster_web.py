@@ -77,8 +77,53 @@ def test_the_dashboards_show_what_waits(app, cast):
     post(contractor, "/contracts/KG26/roster/applications", {"change": "add", "login": "suzuki", "role": "worker",
                                                             "employment_type": "regular"})
     assert "名簿への追加は市の承認待ちです" in newcomer.get("/").get_data(as_text=True)
+    assert "誓約書（従事者）" in newcomer.get("/pledges/KG26").get_data(as_text=True)
+    form = newcomer.get("/contracts/KG26/pledges/worker.pdf?login=sato")
+    assert form.status_code == 200 and form.mimetype == "application/pdf"  # their own name only, whatever was asked
+    assert newcomer.get("/contracts/KG26/roster").status_code == 403
     page = city.get("/").get_data(as_text=True)
     assert "市の承認・確認待ちの名簿の変更" in page and "鈴木 一郎" in page
     page = post(contractor, "/contracts/KG26/roster/removal", {"login": "sato", "reason": "異動"})
     assert "名簿から外し、市に報告しました" in page
     assert "報告済（市の確認待ち）" in city.get("/").get_data(as_text=True)
+
+
+def test_work_places_and_training_pages(app, cast):
+    from tracker.models import TrainingSession, WorkPlace
+    from tracker.workflows import places
+
+    contractor, city = app.test_client(), app.test_client()
+    login(contractor, "yamada")
+    login(city, "takahashi")
+    annex = places.create_location(cast.admin, "別館作業室", "room", "work", site="別館", room="1F")
+    page = post(contractor, "/contracts/KG26/work-places", {"action": "report", "location": annex.code, "address": "東京都小金井市本町2-2",
+                                                            "security_measures": "施錠、入退室記録"})
+    assert "作業場所を市に報告しました" in page and "報告済（市の確認待ち）" in page
+    before = ledger.head()
+    page = post(contractor, "/contracts/KG26/work-places", {"action": "acknowledge", "location": annex.code})
+    assert "承認・立会いは委託者（市）の職員だけが行えます" in page and ledger.head() == before
+    page = post(city, "/contracts/KG26/work-places", {"action": "acknowledge", "location": annex.code})
+    assert "作業場所を確認しました" in page and WorkPlace.get_by_id(f"KG26/{annex.code}").status == "acknowledged"
+
+    page = post(contractor, "/contracts/KG26/training", {"action": "session", "held_on": "2026-11-02", "content": "個人情報の取扱い研修",
+                                                         "trainer": "山田 太郎", "attendee": ["yamada", "suzuki"]})
+    assert "名簿にありません" in page and TrainingSession.select().count() == 0
+    page = post(contractor, "/contracts/KG26/training", {"action": "session", "held_on": "2026-11-02", "content": "個人情報の取扱い研修",
+                                                         "trainer": "山田 太郎", "attendee": ["yamada", "sato"]})
+    assert "教育の実施を記録しました" in page and "佐藤 花子（未確認）" in page
+    worker = app.test_client()
+    login(worker, "sato")
+    page = post(worker, "/contracts/KG26/training", {"action": "confirm", "session": "KG26-E0001"})
+    assert "受講を確認しました" in page and "佐藤 花子（確認済）" in page
+
+    city_room = places.create_location(cast.admin, "第二庁舎 801", "room", "work", site="小金井市役所")
+    post(city, "/contracts/KG26/work-places", {"action": "designate", "location": city_room.code, "address": "小金井市本町6-6-3",
+                                              "city_premises": "on"})
+    page = post(contractor, "/contracts/KG26/work-places", {"action": "badge", "login": "sato", "number": "MD-0007"})
+    assert "身分証明書の発行を記録しました" in page
+    assert "身分証明書 MD-0007" in contractor.get("/contracts/KG26/roster").get_data(as_text=True)
+
+    for client in (contractor, city):
+        for path in ("/contracts/KG26/roster", "/contracts/KG26/work-places", "/contracts/KG26/training", "/contracts/KG26/inspection", "/"):
+            for lang in ("ja", "en"):
+                assert client.get(f"{path}?lang={lang}").status_code == 200, (path, lang)

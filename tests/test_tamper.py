@@ -90,6 +90,8 @@ JAPANESE = [
      "{table} {key} の {fields} が台帳の記録と一致しません（直接編集の疑い）"),
     (r"attachment (?P<hash>[0-9a-f]{12})… is missing", "添付ファイル {hash}… がありません"),
     (r"attachment (?P<hash>[0-9a-f]{12})… was altered", "添付ファイル {hash}… の内容が変更されています"),
+    (r"issued paper (?P<serial>\S+) prints a ledger head \(#(?P<seq>\d+)\) the chain no longer has \(rewritten\)",
+     "発行済みの文書 {serial} に印刷された台帳の先頭（#{seq}）が現在の台帳と一致しません（書き換えの疑い）"),
 ]
 
 
@@ -156,18 +158,17 @@ def test_an_edited_event_with_its_hash_recomputed_breaks_the_link_to_the_next(hi
 
 def test_an_edited_event_with_every_later_hash_recomputed_is_caught_only_by_a_printed_head(papered, settings):
     """Rewriting an event and every hash after it leaves a chain that is consistent inside the
-    database: what the code has today to catch it is the head hash printed on every paper issued
-    after the edited event (``papers.check``, the /d/<serial> page). ``ledger.verify`` alone
-    reports nothing today — that assertion documents the known limit (README, "The ledger").
-    When verify learns to check the heads of issued papers (work in progress) or signed
-    checkpoints (a later issue), it must flip to naming the document's event."""
+    database: what catches it is the head hash printed on every paper issued after the edited
+    event — ``ledger.verify`` checks each issued paper's head against the chain and names the
+    event the paper printed (and ``papers.check``, the /d/<serial> page, says so for one paper)."""
     Event.update(data=canonical_json({"location": "LOC-09999-X"})).where(Event.seq == papered.stored.seq).execute()
     previous = rehash(papered.stored)
     for event in Event.select().where(Event.seq > papered.stored.seq).order_by(Event.seq):
         Event.update(prev_hash=previous).where(Event.seq == event.seq).execute()
         previous = rehash(event)
 
-    assert problems(settings) == []  # today: the rewritten chain is self-consistent
+    serial, head = papered.document.serial, papered.document.head_seq
+    assert problems(settings) == [(head, f"issued paper {serial} prints a ledger head (#{head}) the chain no longer has (rewritten)")]
     check = papers.check(settings, Document.get_by_id(papered.document.serial))
     assert check.chain_holds_head is False and check.file_intact is True and check.ok is False
     # It is caught because the paper was issued after the edited event: the head it prints (the
@@ -190,7 +191,7 @@ def test_a_deleted_projected_row_is_named_with_the_last_event_that_wrote_it(hist
 
 
 def test_a_deleted_roster_entry_is_named(history, settings):
-    added = Event.get((Event.kind == "roster.added") & (Event.data.contains('"sato"')))
+    added = Event.get((Event.kind == "roster.approved") & (Event.data.contains('"sato"')))
     RosterEntry.delete().where(RosterEntry.key == "KG26/sato").execute()
     assert problems(settings) == [(added.seq, "roster_entry KG26/sato row was deleted")]
 

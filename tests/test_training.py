@@ -80,3 +80,17 @@ def test_supervision_and_leavers_on_the_paper(cast, settings):
                           capture_output=True, check=True).stdout.decode()
     for expected in ("従事者教育・監督の記録", "情報セキュリティ研修", "山田 太郎（確認済）", "作業室の入退室記録", "問題なし", "退職時に面談し", "第10条"):
         assert expected in text, expected
+
+
+def test_results_reported_where_the_profile_asks(cast, settings):
+    session = training.record_session(cast.responsible, settings, "KG26", "2026-11-02", "研修", "講師", ["sato"])
+    refused(lambda: training.record_report(cast.responsible, session.number, "2026-11-05", "hand", "高橋"), WrongState)  # Koganei: no
+    people.create_contract(cast.admin, "GN26", "標準の契約", "三鷹市", profile="generic")
+    cast.rostered(cast.admin, "GN26", "yamada", "responsible")
+    people.sign_pledge(cast.responsible, "GN26")
+    other = training.record_session(cast.responsible, settings, "GN26", "2026-11-02", "研修", "講師", ["yamada"])
+    refused(lambda: training.record_report(cast.responsible, other.number, "2026-11-01", "hand", "小林"), InvalidInput)
+    refused(lambda: training.record_report(cast.worker, other.number, "2026-11-05", "hand", "小林"), NotAllowed)
+    reported = training.record_report(cast.responsible, other.number, "2026-11-05", "post", "小林 健一")
+    assert (reported.reported_on, reported.reported_how, reported.reported_to) == ("2026-11-05", "post", "小林 健一")
+    refused(lambda: training.record_report(cast.responsible, other.number, "2026-11-06", "hand", "小林"), WrongState)

@@ -49,9 +49,12 @@ def refusals_are_messages(command):
 
 
 def open_database(data_dir) -> config.Settings:
+    from tracker.workflows import adoption
+
     settings = config.load(data_dir)
     db.connect(settings.database_url)
     create_schema()
+    adoption.record_secrets_kept_outside()
     return settings
 
 
@@ -232,6 +235,7 @@ def verify(data_dir, checkpoint_files, export_dir):
       3  verification failed / 検証失敗（改ざん・削除・書き換えの疑い）
     """
     from tracker import audit_export, checkpoints
+    from tracker.workflows import corrections
 
     if export_dir:
         report = audit_export.verify_export(export_dir, list(checkpoint_files))
@@ -247,9 +251,11 @@ def verify(data_dir, checkpoint_files, export_dir):
     settings = open_database(data_dir)
     kept = [checkpoints.read_file_format(path) for path in checkpoint_files]  # the wrong kind of file: refused
     report = _verify_with_progress(settings)
-    report.problems.extend(checkpoints.check_recorded(settings))
-    verification.record_full(report)  # the inspection page shows it, and extends it event by event
     trusted = checkpoints.signer(settings.data_dir).verifier
+    report.problems.extend(checkpoints.check_recorded(settings))
+    report.problems.extend(corrections.check_signatures(settings))
+    verification.record_full(report)  # the inspection page shows it, and extends it event by event
+    _say_corrections(report.notes)
     for path, note in zip(checkpoint_files, kept):
         label_ja, label_en = f"保管していたチェックポイント（{path}）", f"the checkpoint you kept ({path})"
         try:
@@ -281,6 +287,14 @@ def _verify_with_progress(settings):
         report = ledger.verify(settings.attachments_dir, progress=advance)
         bar.update(total - done[0])
     return report
+
+
+def _say_corrections(notes) -> None:
+    """Corrections pass verification but are always listed: one recorded to cover an edit stays in view."""
+    if notes:
+        click.echo(f"訂正 {len(notes)} 件（管理者が記録し署名済み） / {len(notes)} correction(s) recorded and signed by an administrator:")
+    for note in notes:
+        click.echo(f"  訂正 / corrected: {note}")
 
 
 def _say_checkpoints_extended(count: int) -> None:
@@ -450,12 +464,38 @@ def user_list(data_dir):
 @click.pass_obj
 @refusals_are_messages
 def user_password(data_dir, login, password):
-    """Set a user's password."""
+    """Set a user's password (recorded in the ledger; the user's sessions end)."""
     from tracker.workflows import people
 
     open_database(data_dir)
-    people.set_password(login, password)
-    click.echo("変更しました / changed")
+    people.change_password(None, login, password)
+    click.echo("変更しました。この利用者のログインはすべて終了します / changed; every session of this user ends")
+
+
+@user.command("deactivate")
+@click.argument("login")
+@click.pass_obj
+@refusals_are_messages
+def user_deactivate(data_dir, login):
+    """Disable an account: no login, its sessions and API tokens stop at once (recorded)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.set_active(None, login, False)
+    click.echo(f"無効にしました / disabled: {login}")
+
+
+@user.command("activate")
+@click.argument("login")
+@click.pass_obj
+@refusals_are_messages
+def user_activate(data_dir, login):
+    """Enable a disabled account again (recorded)."""
+    from tracker.workflows import people
+
+    open_database(data_dir)
+    people.set_active(None, login, True)
+    click.echo(f"有効にしました / enabled: {login}")
 
 
 @user.command("token")
@@ -470,6 +510,75 @@ def user_token(data_dir, login, name, days):
 
     open_database(data_dir)
     click.echo(tokens.create_token(access.get_user(login), name, days or None))
+
+
+@cli.group("ledger")
+def ledger_group():
+    """Ledger repairs that stay on the record. 台帳の訂正."""
+
+
+@ledger_group.command("correct")
+@click.argument("table")
+@click.argument("key")
+@click.argument("fields", nargs=-1)
+@click.option("--reason", required=True, help="Why the stored value is right (recorded). 訂正の理由")
+@click.option("--by", "admin_login", required=True, help="The administrator recording it (asked for their password).")
+@click.option("--password", prompt=True, hide_input=True, help="The administrator's password.")
+@click.pass_obj
+@refusals_are_messages
+def ledger_correct(data_dir, table, key, fields, reason, admin_login, password):
+    """Record that FIELDS (all that differ, when none are named) of TABLE row KEY are right as stored:
+    a signed ledger.corrected event that verify accepts and always lists. Only a field that differs
+    from the ledger can be corrected, and only to its stored value."""
+    from tracker.workflows import corrections, people
+
+    settings = open_database(data_dir)
+    admin = people.check_password(admin_login, password, purpose="correction")
+    event = corrections.correct(admin, settings, table, key, list(fields), reason)
+    for name, values in event.data_dict["fields"].items():
+        click.echo(f"{table} {key} {name}: {values['ledger']!r} -> {values['stored']!r}")
+    click.echo(f"訂正を記録しました（イベント #{event.seq}） / correction recorded (event #{event.seq})")
+
+
+@cli.group()
+def token():
+    """API tokens: list and revoke (issue with `user token`). APIトークンの一覧と取消し."""
+
+
+@token.command("list")
+@click.option("--user", "login", default=None, help="Only this user's tokens.")
+@click.pass_obj
+@refusals_are_messages
+def token_list(data_dir, login):
+    """Every API token: ID, user, name, issued, expires, state (never the token itself)."""
+    from tracker.timeutil import format_jst, now_iso
+    from tracker.workflows import access, tokens
+
+    open_database(data_dir)
+    now = now_iso()
+    for found in tokens.tokens(access.get_user(login) if login else None):
+        if found.revoked:
+            state = "revoked"
+        elif found.expires_at and found.expires_at < now:
+            state = "expired"
+        else:
+            state = "active"
+        click.echo("\t".join((found.short_id, found.user_id, found.name, format_jst(found.created_at),
+                              format_jst(found.expires_at) or "-", state)))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", default="", help="Why (recorded).")
+@click.pass_obj
+@refusals_are_messages
+def token_revoke(data_dir, token_id, reason):
+    """Revoke the token with this ID (as `token list` shows it); recorded in the ledger."""
+    from tracker.workflows import tokens
+
+    open_database(data_dir)
+    revoked = tokens.revoke(None, token_id, reason)
+    click.echo(f"取り消しました / revoked: {revoked.short_id} ({revoked.user_id}, {revoked.name})")
 
 
 @cli.group()

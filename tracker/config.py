@@ -32,6 +32,7 @@ SECRET_FILE = "secret.key"
 DATABASE_FILE = "mediatrail.db"
 DEFAULT_DATA_DIR = "./data"
 DEFAULT_PORT = 8000
+DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Settings:
     base_url: str
     secret: bytes
     smtp: Smtp | None = None  # None: notices wait, shown as not yet sent
+    # A browser session unused this long ends (config.json "session_idle_minutes"): a PC left
+    # logged in overnight is logged out by morning.
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
 
     @property
     def attachments_dir(self) -> Path:
@@ -160,7 +164,15 @@ def load(data_dir: Path) -> Settings:
         base_url=os.environ.get("MEDIATRAIL_BASE_URL") or config.get("base_url") or default_base_url(),
         secret=_load_secret(data_dir),
         smtp=_smtp_from(config.get("smtp")),
+        session_idle_minutes=_positive_minutes(config.get("session_idle_minutes"), DEFAULT_SESSION_IDLE_MINUTES),
     )
+
+
+def _positive_minutes(value, default: int) -> int:
+    """A whole number of minutes from config.json; the default when absent or not a positive number."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return default
+    return value
 
 
 def _smtp_from(section) -> Smtp | None:

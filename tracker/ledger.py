@@ -27,11 +27,14 @@ from tracker.models import (
     PROJECTED_BY_TABLE,
     PROJECTED_MODELS,
     Attachment,
+    Document,
     Event,
     EventMedium,
     Medium,
     ScanReceipt,
+    User,
     canonical_json,
+    secret_fingerprint,
 )
 from tracker.timeutil import now_iso
 
@@ -237,11 +240,17 @@ class Problem:
         return f"{where}{self.message_ja} / {self.message_en}"
 
 
+# An admin's signed statement that a projected row differs from the ledger for a reason other
+# than tampering (tracker/workflows/corrections.py); ``verify`` replays it and always reports it.
+CORRECTION = "ledger.corrected"
+
+
 @dataclass
 class Report:
     events: int = 0
     head_hash: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # not failures, but never silent: corrections
 
     @property
     def ok(self) -> bool:
@@ -267,8 +276,15 @@ def _verify(attachments_dir: Path | None, progress) -> Report:
     links = LinksInOrder(db.stream(EventMedium.select(EventMedium.event, EventMedium.medium)
                                     .order_by(EventMedium.event, EventMedium.medium).tuples()))
     acknowledged: dict[str, list[tuple[int, str | None]]] = {}  # receipt key -> (seq, actor) of its events
+    printed_heads = _printed_heads()
+    paper_problems: list[Problem] = []  # apart: the chain's first break is reported first
     previous_hash, expected_seq = GENESIS, 1
     for event in db.stream(Event.select().order_by(Event.seq)):
+        for serial, printed in printed_heads.pop(event.seq, []):
+            if printed != event.hash:
+                paper_problems.append(_paper_head_problem(serial, event.seq))
+        if event.kind == CORRECTION:
+            report.notes.append(_correction_note(event))
         media_ids = links.take(event.seq)
         try:
             data, changes = json.loads(event.data), json.loads(event.changes)
@@ -290,12 +306,17 @@ def _verify(attachments_dir: Path | None, progress) -> Report:
         report.events, report.head_hash = event.seq, event.hash
         if progress is not None and event.seq % PROGRESS_EVERY == 0:
             progress(event.seq)
+    for seq, papers in sorted(printed_heads.items()):  # a head past the newest event: events were removed
+        paper_problems.extend(_paper_head_problem(serial, seq) for serial, printed in papers
+                              if not (seq == 0 and printed == GENESIS))
+    report.problems.extend(paper_problems)
     orphan = links.orphan()
     links.close()
     if orphan is not None:
         report.problems.append(Problem(orphan, "存在しないイベントへの媒体リンクがあります", "media links point to a missing event"))
     report.problems.extend(_compare_projection(replayed, last_touch))
     report.problems.extend(check_scan_receipts(acknowledged))
+    report.problems.extend(check_password_hashes())
     if attachments_dir is not None:
         report.problems.extend(_check_attachment_files(attachments_dir, last_touch))
     return report
@@ -325,6 +346,12 @@ def check_event(event: Event, media_ids: list[str], previous_hash: str, expected
             f"イベント「{event.kind}」の内容がハッシュと一致しません（改ざんの疑い）",
             f"event '{event.kind}' does not match its hash (altered)",
         )
+    if canonical_json(data) != event.data or canonical_json(changes) != event.changes:
+        # The hash covers the parsed value, so a key added twice ({"a":1,"a":2}) would keep the hash
+        # while SQL's json_extract reads the first and the app the last: every event is stored in
+        # canonical form, so any other text was edited.
+        return Problem(event.seq, f"イベント「{event.kind}」のJSONが記録時の形ではありません（重複したキー等・改ざんの疑い）",
+                       f"event '{event.kind}' is not stored as recorded (a duplicate key or other edit)")
     return None
 
 
@@ -358,6 +385,39 @@ class LinksInOrder:
         if self._orphan is None and self._next is not None:
             self._orphan = self._next[0]
         return self._orphan
+
+
+def _correction_note(event: Event) -> Problem:
+    data = _json_or_empty(event.data)
+    where = f"{data.get('table')} {data.get('key')}: {', '.join(sorted(data.get('fields') or {}))}"
+    return Problem(event.seq, f"{event.actor} が訂正を記録: {where}（理由: {data.get('reason')}）",
+                   f"correction recorded by {event.actor}: {where} (reason: {data.get('reason')})")
+
+
+def replayed_row(table: str, key: str) -> dict | None:
+    """One projected row as the ledger's events make it (None: no event made it)."""
+    model = PROJECTED_BY_TABLE[table]
+    row = None
+    for (text,) in Event.select(Event.changes).where(Event.changes.contains(f'"{table}"')).order_by(Event.seq).tuples().iterator():
+        values = _json_or_empty(text).get(table, {}).get(key)
+        if values is not None:
+            row = row if row is not None else _defaults(model)
+            row.update(values)
+    return row
+
+
+def _printed_heads() -> dict[int, list[tuple[str, str]]]:
+    """Every issued paper's printed head: event number -> [(serial, hash printed)]."""
+    heads: dict[int, list[tuple[str, str]]] = {}
+    for serial, seq, printed in Document.select(Document.serial, Document.head_seq, Document.head_hash).tuples().iterator():
+        heads.setdefault(seq, []).append((serial, printed))
+    return heads
+
+
+def _paper_head_problem(serial: str, seq: int) -> Problem:
+    # The paper a city official holds prints this head: the chain no longer passes through it.
+    return Problem(seq, f"発行済みの文書 {serial} に印刷された台帳の先頭（#{seq}）が現在の台帳と一致しません（書き換えの疑い）",
+                   f"issued paper {serial} prints a ledger head (#{seq}) the chain no longer has (rewritten)")
 
 
 def _compare_projection(replayed: dict, last_touch: dict) -> list[Problem]:
@@ -408,6 +468,26 @@ def check_scan_receipts(acknowledged: dict[str, list[tuple[int, str | None]]]) -
         problems.append(Problem(events[-1][0], f"イベントの読取り受領記録 {key[:12]}… がありません（削除の疑い）",
                                 f"the scan receipt {key[:12]}… of this event is missing (deleted)"))
     return problems
+
+
+def check_password_hashes() -> list[Problem]:
+    """Password hashes live outside the chain (the ledger is read by inspectors); each must match
+    the fingerprint its last ``user.*`` event recorded, so a hash swapped in the database, to log
+    in as someone, is caught. A user with neither (an account without a password) is fine."""
+    problems = []
+    for user in User.select(User.login, User.password_hash, User.password_fingerprint).iterator():
+        if secret_fingerprint(user.password_hash) != user.password_fingerprint:
+            problems.append(Problem(None, f"利用者 {user.login} のパスワードが台帳の記録と一致しません（直接変更の疑い）",
+                                    f"the password of user {user.login} does not match the ledger (changed directly)"))
+    return problems
+
+
+def _json_or_empty(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _check_attachment_files(attachments_dir: Path, last_touch: dict) -> list[Problem]:

@@ -14,6 +14,7 @@ Times are ISO 8601 UTC strings (see ``timeutil``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import peewee
@@ -29,6 +30,12 @@ class JSONField(peewee.TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+
+def secret_fingerprint(secret_hash: str) -> str:
+    """What the ledger keeps of a stored password hash: its SHA-256. The hash is salted, so the
+    fingerprint lets nobody test a guessed password, yet any change of the stored hash shows."""
+    return hashlib.sha256(secret_hash.encode("utf-8")).hexdigest() if secret_hash else ""
 
 
 def canonical_json(value) -> str:
@@ -66,10 +73,12 @@ class User(BaseModel):
     organisation = peewee.CharField(default="")  # 会社名 or 課名
     title = peewee.CharField(default="")  # 役職
     active = peewee.BooleanField(default=True)
-    # Outside the ledger: secrets never go into a record that inspectors read.
+    # Outside the ledger: secrets never go into a record that inspectors read. The ledger keeps
+    # ``password_fingerprint`` (see ``secret_fingerprint``), so a swapped hash is caught by verify.
     password_hash = peewee.CharField(default="")
+    password_fingerprint = peewee.CharField(default="")
 
-    ledger_fields = ("name", "role", "organisation", "title", "active")
+    ledger_fields = ("name", "role", "organisation", "title", "active", "password_fingerprint")
 
     @property
     def is_municipality(self) -> bool:
@@ -277,9 +286,13 @@ class TrainingSession(BaseModel):
     confirmations = JSONField(default=dict)  # login -> when they confirmed, with their own login, that they attended
     recorded_by = peewee.CharField()
     recorded_at = peewee.CharField()
+    # Where the profile asks for training results to be reported to the city: when, how, to whom.
+    reported_on = peewee.CharField(null=True)
+    reported_how = peewee.CharField(default="")
+    reported_to = peewee.CharField(default="")
 
     ledger_fields = ("contract", "held_on", "content", "trainer", "materials", "attendees", "confirmations",
-                     "recorded_by", "recorded_at")
+                     "recorded_by", "recorded_at", "reported_on", "reported_how", "reported_to")
 
 
 class SupervisionCheck(BaseModel):
@@ -555,8 +568,14 @@ class EventMedium(BaseModel):
 # ---- operational tables outside the ledger -----------------------------------------------------
 
 
+TOKEN_ID_LENGTH = 12
+
+
 class ApiToken(BaseModel):
-    """A bearer token for a scanning station or integration; only its SHA-256 is kept."""
+    """A bearer token for a scanning station or integration; only its SHA-256 is kept. Issued
+    and revoked by ledger events (``token.issued``, ``token.revoked``), so a token inserted or
+    un-revoked in the database is caught by verify; the SHA-256 of 32 random bytes gives
+    nobody the token."""
 
     token_sha256 = peewee.CharField(primary_key=True, max_length=64)
     user = peewee.ForeignKeyField(User, backref="tokens")
@@ -564,6 +583,13 @@ class ApiToken(BaseModel):
     created_at = peewee.CharField()
     expires_at = peewee.CharField(null=True)
     revoked = peewee.BooleanField(default=False)
+
+    ledger_fields = ("user", "name", "created_at", "expires_at", "revoked")
+
+    @property
+    def short_id(self) -> str:
+        """What lists show and ``token revoke`` takes: the first 12 hex digits of the SHA-256."""
+        return self.token_sha256[:TOKEN_ID_LENGTH]
 
 
 class ScanReceipt(BaseModel):
@@ -915,14 +941,17 @@ class LoginThrottle(BaseModel):
 
 
 PROJECTED_MODELS = (
-    User, ProvisionProfile, Contract, Location, WorkPlace, IdBadge, RosterEntry, RosterApplication, Pledge, TrainingSession,
+    User, ApiToken, ProvisionProfile, Contract, Location, WorkPlace, IdBadge, RosterEntry, RosterApplication, Pledge, TrainingSession,
     SupervisionCheck, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
     ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
-ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ApiToken, ScanReceipt, Meta, CheckExpected)
+ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ScanReceipt, Meta, CheckExpected)
+# Set in a database whose passwords and tokens are all in the ledger (every new one; an older one
+# once ``adoption.record_secrets_kept_outside`` has recorded what it held).
+SECRETS_IN_LEDGER = "secrets_in_ledger"
 SCHEMA_VERSION = "1"
 
 
@@ -934,6 +963,7 @@ def create_schema() -> None:
     columns the same defaults, so ``verify()`` agrees with the added values.
     """
     with database.atomic():
+        fresh = Event._meta.table_name not in database.get_tables()
         # Columns first, then tables and indexes: an index on a column an older table lacks
         # would fail before the column could be added.
         _add_missing_columns()
@@ -942,6 +972,8 @@ def create_schema() -> None:
 
         search.create_index()
         Meta.insert(key="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
+        if fresh:
+            Meta.insert(key=SECRETS_IN_LEDGER, value="1").on_conflict_ignore().execute()
 
 
 def _add_missing_columns() -> None:

@@ -15,7 +15,8 @@ def training_paper(contract: Contract, article: str, sessions: list[TrainingSess
     paper.table(["番号", "実施日", "内容", "講師", "受講者（確認済み）", "資料"],
                 [[s.number, s.held_on, s.content, s.trainer,
                   "、".join(f"{name_of(login)}{'（確認済）' if login in s.confirmations else '（未確認）'}" for login in s.attendees),
-                  "\n".join(sha[:16] + "…" for sha in s.materials) or "—"] for s in sessions] or [["—", "", "", "", "", ""]],
+                  ("\n".join(sha[:16] + "…" for sha in s.materials) or "—")
+                  + (f"\n市へ報告 {s.reported_on}（{s.reported_to}）" if s.reported_on else "")] for s in sessions] or [["—", "", "", "", "", ""]],
                 [22, 20, 50, 22, 38, 28])
     paper.heading("2. 受講の状況 / each person's training")
     paper.table(["氏名", "最後の受講", "次の期限", "状態"],

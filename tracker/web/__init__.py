@@ -11,6 +11,7 @@ from tracker import db, vocabulary
 from tracker.config import Settings
 from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
+from tracker.workflows import adoption
 from tracker.timeutil import format_jst, wareki
 from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, roster_pages, scanning, security, training_pages
 from tracker.web.navigation import menu_for
@@ -34,6 +35,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
 
     db.connect(settings.database_url)
     create_schema()
+    adoption.record_secrets_kept_outside()
 
     @app.before_request
     def open_request():

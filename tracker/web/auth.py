@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from tracker.errors import InvalidInput, NotAuthenticated
+from tracker.errors import DomainError, InvalidInput, NotAuthenticated
 from tracker.models import User
+from tracker.timeutil import utc_now
 from tracker.workflows import people
 from tracker.web.i18n import both
 
@@ -18,10 +19,16 @@ blueprint = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi"}
 
 
+# How often a session's "last seen" time is rewritten (each rewrite is a new cookie).
+SEEN_RESOLUTION_SECONDS = 60
+
+
 @blueprint.before_app_request
 def load_user():
     login = session.get("login")
     g.user = User.get_or_none((User.login == login) & (User.active == True)) if login else None  # noqa: E712
+    if g.user is not None:
+        _end_stale_session(g.user)
     if request.blueprint == "api" or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if g.user is None:
@@ -29,6 +36,35 @@ def load_user():
     if request.method == "POST":
         require_csrf()
     return None
+
+
+def _end_stale_session(user: User) -> None:
+    """A session ends when the account's password has changed since it was opened (it carries the
+    password's fingerprint), and when it was not used for the configured idle time."""
+    now = int(utc_now().timestamp())
+    idle_limit = current_app.config["SETTINGS"].session_idle_minutes * 60
+    if session.get("password") != _password_mark(user):
+        _log_out(both("パスワードが変更されたため、ログアウトしました。新しいパスワードでログインしてください",
+                      "the password was changed, so you were logged out; log in with the new password"))
+    elif now - session.get("seen", 0) > idle_limit:
+        _log_out(both("しばらく操作がなかったため、ログアウトしました。もう一度ログインしてください",
+                      "you were logged out after a period without activity; please log in again"))
+    elif now - session.get("seen", 0) >= SEEN_RESOLUTION_SECONDS:
+        session["seen"] = now
+
+
+def _log_out(reason: str) -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    g.user = None
+    flash(reason, "warn")
+
+
+def _password_mark(user: User) -> str:
+    # A prefix is enough to tell a change; the cookie is signed, not secret.
+    return user.password_fingerprint[:16]
 
 
 def require_csrf() -> None:
@@ -51,10 +87,33 @@ def login():
             language = session.get("lang")
             session.clear()
             session["login"] = user.login
+            session["password"] = _password_mark(user)
+            session["seen"] = int(utc_now().timestamp())
             if language:
                 session["lang"] = language
             return redirect(safe_next(request.args.get("next")))
     return render_template("login.html"), status
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Everyone changes their own password here; every other session of theirs then ends."""
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("new_password", "") != form.get("new_password_again", ""):
+                raise InvalidInput("新しいパスワードが2回とも同じではありません", "the two new passwords differ")
+            user = people.change_password(g.user, g.user.login, form.get("new_password", ""), form.get("current_password", ""),
+                                          address=request.remote_addr)
+        except DomainError as refusal:
+            flash(both(refusal.message_ja, refusal.message_en), "error")
+            status = refusal.status
+        else:
+            session["password"] = _password_mark(user)  # this session goes on; the others end
+            flash(both("パスワードを変更しました。ほかの端末のログインは終了します", "password changed; sessions on other devices end"), "ok")
+            return redirect(url_for("pages.dashboard"))
+    return render_template("account_password.html", minimum=people.MIN_PASSWORD_LENGTH), status
 
 
 @blueprint.route("/logout", methods=["POST"])

@@ -47,6 +47,7 @@ def roster_page(code):
         can_record=g.user.role == "contractor" and mine is not None and mine.active and mine.role == "responsible",
         paper=papers.latest("roster", contract.code), approval_suffix=roster.APPROVAL_SUFFIX,
         form_titles={form.id: form.title for form in profile.pledges.forms},
+        badges={badge.user_id: badge.number for badge in workplaces.badges(contract) if not badge.returned_on},
     )
 
 
@@ -93,9 +94,12 @@ def pledge_form(code, role):
     contract = access.get_contract(code)
     if role not in vocabulary.CONTRACT_ROLES:
         raise InvalidInput(f"役割「{role}」はありません", f"no role {role!r}")
-    if access.roster_entry(g.user, contract) is None or g.user.is_admin or g.user.is_municipality:
-        access.require_read(g.user, contract)
     logins = [login for login in request.args.getlist("login") if login]
+    if not access.allows(access.require_read, g.user, contract):
+        # Someone waiting for the city's approval prints their own form, and only that.
+        if not any(application.contract_id == contract.code for application in roster.pending_for(g.user)):
+            access.require_read(g.user, contract)
+        logins = [g.user.login]
     return _pdf(pledges.form_pdf(contract, role, logins), f"{contract.code}-pledge-{role}.pdf")
 
 

@@ -36,6 +36,8 @@ def training_action(code):
                                                     form.get("trainer", ""), form.getlist("attendee"), materials),
                     ("教育の実施を記録しました。受講者に受講の確認を依頼してください", "session recorded; ask the attendees to confirm")),
         "confirm": (lambda: training.confirm_attendance(g.user, form.get("session", "")), ("受講を確認しました", "attendance confirmed")),
+        "report": (lambda: training.record_report(g.user, form.get("session", ""), form.get("reported_on", ""), form.get("how", ""),
+                                                  form.get("receiver", "")), ("市への報告を記録しました", "report to the city recorded")),
         "supervision": (lambda: training.record_supervision(g.user, code, form.get("checked_on", ""), form.get("checked", ""),
                                                             form.get("findings", ""), form.getlist("subject")),
                         ("監督の記録を登録しました", "supervision check recorded")),

@@ -42,21 +42,19 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
             "municipality staff do not hold media; a contractor's worker must do this",
         )
     entry = roster_entry(actor, contract)
-    if (entry is None or not entry.active) and _waiting_for_approval(actor, contract):
-        raise NotAllowed(
-            f"{actor.name} さんを契約「{contract.title}」の名簿に加える申請は市の承認待ちです。承認されるまで取り扱えません（第8条）",
-            f"{actor.login}'s addition to the roster of contract {contract.code} is waiting for the city's approval (Art. 8)",
-        )
-    if entry is None:
-        raise NotAllowed(
-            f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません（第8条）",
-            f"{actor.login} is not on the roster of contract {contract.code} (Art. 8)",
-        )
-    if not entry.active:
-        raise NotAllowed(
-            f"{actor.name} さんは契約「{contract.title}」の取扱者名簿から外されています（第8条）",
-            f"{actor.login} was removed from the roster of contract {contract.code} (Art. 8)",
-        )
+    if entry is None or not entry.active:
+        if _waiting_for_approval(actor, contract):
+            why_ja = f"{actor.name} さんを契約「{contract.title}」の名簿に加える申請は市の承認待ちです。承認されるまで取り扱えません"
+            why_en = f"{actor.login}'s addition to the roster of contract {contract.code} is waiting for the city's approval"
+        elif entry is None:
+            why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません"
+            why_en = f"{actor.login} is not on the roster of contract {contract.code}"
+        else:
+            why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿から外されています"
+            why_en = f"{actor.login} was removed from the roster of contract {contract.code}"
+        from tracker.workflows import profiles  # the article of the contract's own provisions
+
+        profiles.require_allowed(contract, why_ja, why_en, profiles.for_contract(contract).roster.article, False)
     if not has_pledge(actor, contract):
         from tracker.workflows import pledges  # which form, from the contract's profile
 

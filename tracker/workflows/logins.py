@@ -26,7 +26,7 @@ WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 
 # Where a password was typed (recorded with each failure).
-PURPOSES = ("login", "handover_confirm", "witness_confirm")
+PURPOSES = ("login", "handover_confirm", "witness_confirm", "password_change", "correction")
 
 
 def check_password(login: str, password: str, address: str | None = None, purpose: str = "login") -> User:

@@ -8,8 +8,8 @@ from werkzeug.security import generate_password_hash
 
 from labels import ids
 from tracker import db, ledger
-from tracker.errors import AlreadyExists, InvalidInput
-from tracker.models import ROLES, Contract, User
+from tracker.errors import AlreadyExists, InvalidInput, WrongState
+from tracker.models import ROLES, Contract, User, secret_fingerprint
 from tracker.timeutil import now_iso
 from tracker.workflows import access, inputs, logins, profiles
 from tracker.workflows.pledges import sign as sign_pledge  # noqa: F401 - the name callers know
@@ -46,7 +46,8 @@ def create_user(
             "user.created",
             actor.login if actor else None,
             data={"login": login},
-            changes={"user": {login: {"name": name.strip(), "role": role, "organisation": organisation, "title": title, "active": True}}},
+            changes={"user": {login: {"name": name.strip(), "role": role, "organisation": organisation, "title": title,
+                                      "active": True, "password_fingerprint": secret_fingerprint(password_hash)}}},
         )
         User.update(password_hash=password_hash).where(User.login == login).execute()
     return User.get(User.login == login)
@@ -59,17 +60,45 @@ def check_password(login: str, password: str, address: str | None = None, purpos
     return logins.check_password(login, password, address, purpose)
 
 
-def set_password(login: str, password: str) -> None:
-    user = access.get_user(login)
-    User.update(password_hash=_hash_password(password)).where(User.login == user.login).execute()
+def change_password(actor: User | None, login: str, new_password: str, current_password: str | None = None,
+                    address: str | None = None) -> User:
+    """A new password for ``login``: by the person themself (who must give the current one, so a
+    session left open on a shared PC cannot take the account over), by an administrator, or by
+    the installation (``actor`` None: ``mediatrail user password`` on the server).
 
-
-def set_active(actor: User, login: str, active: bool) -> User:
-    access.require_admin(actor)
+    One ``user.password_changed`` event records who changed it and the new hash's fingerprint
+    (never the hash); every session of the account then ends, because sessions carry the
+    fingerprint they were opened with."""
     user = access.get_user(login)
+    if actor is not None and actor.login == user.login:
+        access.require_active(actor)
+        logins.check_password(user.login, current_password or "", address, purpose="password_change")
+        changed_by = "self"
+    elif actor is not None:
+        access.require_admin(actor)
+        changed_by = "admin"
+    else:
+        changed_by = "installation"
+    password_hash = _hash_password(new_password)
     with db.writing():
-        ledger.append("user.activated" if active else "user.deactivated", actor.login, data={"login": login},
-                      changes={"user": {login: {"active": active}}})
+        ledger.append("user.password_changed", actor.login if actor else None, data={"login": user.login, "by": changed_by},
+                      changes={"user": {user.login: {"password_fingerprint": secret_fingerprint(password_hash)}}})
+        User.update(password_hash=password_hash).where(User.login == user.login).execute()
+    return access.get_user(user.login)
+
+
+def set_active(actor: User | None, login: str, active: bool) -> User:
+    """Enable or disable an account (an administrator, or the installation: ``actor`` None). A
+    disabled account cannot log in, its sessions and tokens stop at their next request."""
+    if actor is not None:
+        access.require_admin(actor)
+    user = access.get_user(login)
+    if user.active == active:
+        raise WrongState(f"{user.login} は既に{'有効' if active else '無効'}です",
+                         f"{user.login} is already {'enabled' if active else 'disabled'}")
+    with db.writing():
+        ledger.append("user.activated" if active else "user.deactivated", actor.login if actor else None,
+                      data={"login": user.login}, changes={"user": {user.login: {"active": active}}})
     return access.get_user(user.login)
 
 

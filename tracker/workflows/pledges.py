@@ -71,7 +71,7 @@ def signing_role(user: User, contract: Contract) -> str:
     if entry is None or not entry.active:
         raise WrongState(
             f"{user.name} さんは契約「{contract.title}」の名簿になく、名簿への追加も申請されていないため誓約書を登録できません",
-            f"{user.login} is neither on the roster of {contract.code} nor applied for; no pledge can be recorded",
+            f"{user.login} is not on the roster of {contract.code}; no pledge can be recorded",
         )
     return entry.role
 

@@ -59,7 +59,8 @@ def record_session(actor: User, settings, contract_code: str, held_on: str, cont
         number = inputs.next_number(TrainingSession, contract.code, "E")
         changes["training_session"] = {number: {
             "contract": contract.code, "held_on": day, "content": content, "trainer": trainer, "materials": hashes,
-            "attendees": logins, "confirmations": {}, "recorded_by": actor.login, "recorded_at": now_iso()}}
+            "attendees": logins, "confirmations": {}, "recorded_by": actor.login, "recorded_at": now_iso(),
+            "reported_on": None, "reported_how": "", "reported_to": ""}}
         ledger.append("training.recorded", actor.login, contract=contract.code,
                       data={"session": number, "attendees": logins, "materials": hashes}, changes=changes)
     return TrainingSession.get_by_id(number)
@@ -77,6 +78,30 @@ def confirm_attendance(actor: User, number: str) -> TrainingSession:
         session = TrainingSession.get_by_id(session.number)
         ledger.append("training.confirmed", actor.login, contract=session.contract_id, data={"session": session.number},
                       changes={"training_session": {session.number: {"confirmations": {**session.confirmations, actor.login: now_iso()}}}})
+    return TrainingSession.get_by_id(session.number)
+
+
+def record_report(actor: User, number: str, reported_on: str, how: str, receiver: str) -> TrainingSession:
+    """The session's results reported to the city, where the contract's profile asks for it."""
+    from tracker.workflows import pledges  # the same ways of handing papers to the city
+
+    session = inputs.find_paper(TrainingSession, number, "教育の記録", "training session")
+    contract = session.contract
+    _require_responsible(actor, contract)
+    rule = profiles.for_contract(contract).training
+    if not rule.results_reported:
+        raise WrongState("この契約の特記事項は教育結果の報告を求めていません", "this contract's provisions ask for no training report")
+    if session.reported_on:
+        raise WrongState(f"この教育の結果は {session.reported_on} に報告済みです", f"already reported on {session.reported_on}")
+    day = inputs.parse_date(reported_on or "").isoformat()
+    if day > _today() or day < session.held_on:
+        raise InvalidInput("報告日は実施日から今日までの日付にしてください", "the report date must be between the session and today")
+    inputs.parse_choice(how, tuple(pledges.SUBMISSION_METHODS), "報告の方法", "how it was reported")
+    receiver = inputs.require_text(receiver, "受け取った市の職員", "the city official who received it", 100)
+    with db.writing():
+        ledger.append("training.reported", actor.login, contract=contract.code,
+                      data={"session": session.number, "reported_on": day, "how": how, "receiver": receiver},
+                      changes={"training_session": {session.number: {"reported_on": day, "reported_how": how, "reported_to": receiver}}})
     return TrainingSession.get_by_id(session.number)
 
 

@@ -20,8 +20,12 @@
   hidden("device", device);
   hidden("device_name", info.dataset.name);
   hidden("pending", "0");  // everything in the list is sent with the form
+  // Codes still in the list, and codes recorded but waiting in this browser's queue (scan.js
+  // keeps them while the server cannot be reached, and says how many in data-waiting).
   function count() {
-    return codes.value.split("\n").filter(function (line) { return line.trim(); }).length;
+    var listed = form.dataset.listed !== undefined ? Number(form.dataset.listed)
+      : codes.value.split("\n").filter(function (line) { return line.trim(); }).length;
+    return listed + Number(form.dataset.waiting || 0);
   }
   var reported = null;
   function report() {

@@ -222,6 +222,9 @@
     this.context = form.dataset.scanContext || "";
     this.urls = { identify: form.dataset.scanIdentify, decode: form.dataset.scanDecode, record: form.dataset.scanRecord };
     this.sources = {};  // code → how it arrived: camera, wedge (a handheld scanner typing), typed
+    // Codes the camera read: kept here and shown in the list by what they name, never written into
+    // the text box as the label's URL (a URL on screen could be copied and pasted elsewhere).
+    this.cameraCodes = [];
     this.lastText = ""; this.lastAt = 0;
     this.stream = null; this.cameras = []; this.cameraIndex = -1; this.torchOn = false;
     this.stats = { path: null, frames: 0, decodeMs: 0, startedAt: 0, firstReadAt: 0 };  // read by bench/bench_browser_scan.py
@@ -238,12 +241,20 @@
     this.offerCamera();
   }
 
-  Scanner.prototype.lines = function () {
+  // What was typed or wedge-scanned into the text box.
+  Scanner.prototype.typedLines = function () {
     return this.codes.value.split("\n").map(function (line) { return line.trim(); }).filter(Boolean);
+  };
+
+  // Everything read so far, in order: the camera's codes, then the text box's lines.
+  Scanner.prototype.lines = function () {
+    var typed = this.typedLines();
+    return this.cameraCodes.filter(function (code) { return typed.indexOf(code) < 0; }).concat(typed);
   };
 
   Scanner.prototype.showCount = function () {
     var n = this.lines().length;
+    this.form.dataset.listed = String(n);
     this.count.textContent = n ? say(n + " 件読取り（未記録）", n + " scanned, not yet recorded") : "";
   };
 
@@ -393,7 +404,7 @@
       this.status.className = "camera-status warn";
       return;
     }
-    this.codes.value = this.lines().concat([text]).join("\n") + "\n";
+    this.cameraCodes.push(text);
     this.sources[text] = source;
     beep(SOUND.added);
     buzz(60);
@@ -423,8 +434,9 @@
   };
 
   Scanner.prototype.removeCode = function (text) {
-    this.codes.value = this.lines().filter(function (line) { return line !== text; }).join("\n");
-    if (this.codes.value) { this.codes.value += "\n"; }
+    this.cameraCodes = this.cameraCodes.filter(function (code) { return code !== text; });
+    var typed = this.typedLines().filter(function (line) { return line !== text; });
+    this.codes.value = typed.length ? typed.join("\n") + "\n" : "";
     delete this.sources[text];
     var item = this.itemFor(text);
     if (item) { item.remove(); }
@@ -487,7 +499,7 @@
     var self = this, started = 0, keys = 0;
     this.codes.addEventListener("keydown", function (event) {
       if (event.key === "Enter") {
-        var lines = self.lines(), last = lines[lines.length - 1];
+        var lines = self.typedLines(), last = lines[lines.length - 1];
         var fast = keys >= 8 && (performance.now() - started) / keys < 30;
         if (last && fast) { self.sources[last] = "wedge"; }
         keys = 0;
@@ -516,7 +528,10 @@
       codes.forEach(function (code) { shown[code] = self.sourceOf(code); });
       sources.value = JSON.stringify(shown);
     }
-    if ((photos && photos.files.length) || !codes.length || !window.indexedDB) { return; }  // the form posts itself
+    if ((photos && photos.files.length) || !codes.length || !window.indexedDB) {
+      this.codes.value = codes.join("\n");  // the form posts itself: the camera's codes go with it
+      return;
+    }
     event.preventDefault();
     var confirmed = this.form.querySelector("input[name=confirm_typed]");
     var entries = codes.map(function (code) {
@@ -525,6 +540,7 @@
     });
     queue.add(entries).then(function () {
       self.codes.value = "";
+      self.cameraCodes = [];
       self.sources = {};
       if (self.list) { self.list.textContent = ""; }
       self.showCount();
