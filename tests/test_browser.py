@@ -431,3 +431,24 @@ def test_the_check_page_tells_the_server_what_its_list_still_holds(browser, cast
     browser.wait(lambda d: devices()[device]["pending"] == 0, "the page to report its list and queue empty")
     assert not checks.waiting_devices(checks.get_check(check.number))
     assert [line.id for line in checks.reconcile(checks.get_check(check.number), ["KG26"]).found] == [present.id]
+
+
+@pytest.mark.parametrize("error, message", [
+    ("NotAllowedError", "カメラの使用が許可されていません"),   # the person (or a policy) said no
+    ("NotFoundError", "カメラが見つかりません"),               # a PC without a webcam
+    ("NotReadableError", "カメラを他のアプリが使用中です"),     # a video call has it
+])
+def test_a_camera_that_cannot_be_had_is_a_clear_message_and_the_other_ways_remain(browser, cast, error, message):
+    """The browser's own refusal, as each browser reports it (a DOMException by name)."""
+    handover, _listed = receiving_handover(cast, 1)
+    browser.before_each_page("navigator.mediaDevices.getUserMedia = function () {"
+                             f" return Promise.reject(new DOMException('refused', '{error}')); }};")
+    browser.login("sato")
+    browser.open(f"/handovers/{handover.number}")
+    browser.find("form[data-scan] .start-camera").click()
+    unavailable = browser.find("form[data-scan] .camera-unavailable")
+    browser.wait(lambda d: unavailable.is_displayed(), "the refusal to be explained")
+    assert unavailable.text.startswith(message)
+    assert not browser.find("form[data-scan] .camera").is_displayed()
+    assert browser.find("form[data-scan] textarea[name=codes]").is_displayed()
+    assert browser.find("form[data-scan] input[type=file][name=photos]").is_displayed()
