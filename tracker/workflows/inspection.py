@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tracker import ledger, provisions, queries
 from tracker.models import Contract, Incident, Medium, User
-from tracker.workflows import access, checks, incidents, profiles
+from tracker.workflows import access, checks, corrections, incidents, profiles
 
 # Held here now, as the register counts them; lost media are listed with the incidents instead.
 HOLDINGS = ("received", "stored", "in_use", "in_transit")
@@ -61,9 +61,16 @@ def overview(actor: User, contract_code: str, settings) -> Inspection:
         missing=queries.missing([contract.code]),
         overdue=queries.overdue([contract.code]),
         in_transit=[medium for medium in held if medium.status == "in_transit"],
-        verification=ledger.verify(settings.attachments_dir),
+        verification=_verification(settings),
         profile=profiles.for_contract(contract),
     )
+
+
+def _verification(settings) -> ledger.Report:
+    # As `mediatrail verify` does: corrections must carry this installation's signature.
+    report = ledger.verify(settings.attachments_dir)
+    report.problems.extend(corrections.check_signatures(settings))
+    return report
 
 
 def _by_place(media: list[Medium]) -> list[Holding]:
