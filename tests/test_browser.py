@@ -431,3 +431,57 @@ def test_the_check_page_tells_the_server_what_its_list_still_holds(browser, cast
     browser.wait(lambda d: devices()[device]["pending"] == 0, "the page to report its list and queue empty")
     assert not checks.waiting_devices(checks.get_check(check.number))
     assert [line.id for line in checks.reconcile(checks.get_check(check.number), ["KG26"]).found] == [present.id]
+
+
+@pytest.mark.parametrize("error, message", [
+    ("NotAllowedError", "カメラの使用が許可されていません"),   # the person (or a policy) said no
+    ("NotFoundError", "カメラが見つかりません"),               # a PC without a webcam
+    ("NotReadableError", "カメラを他のアプリが使用中です"),     # a video call has it
+])
+def test_a_camera_that_cannot_be_had_is_a_clear_message_and_the_other_ways_remain(browser, cast, error, message):
+    """The browser's own refusal, as each browser reports it (a DOMException by name)."""
+    handover, _listed = receiving_handover(cast, 1)
+    browser.before_each_page("navigator.mediaDevices.getUserMedia = function () {"
+                             f" return Promise.reject(new DOMException('refused', '{error}')); }};")
+    browser.login("sato")
+    browser.open(f"/handovers/{handover.number}")
+    browser.find("form[data-scan] .start-camera").click()
+    unavailable = browser.find("form[data-scan] .camera-unavailable")
+    browser.wait(lambda d: unavailable.is_displayed(), "the refusal to be explained")
+    assert unavailable.text.startswith(message)
+    assert not browser.find("form[data-scan] .camera").is_displayed()
+    assert browser.find("form[data-scan] textarea[name=codes]").is_displayed()
+    assert browser.find("form[data-scan] input[type=file][name=photos]").is_displayed()
+
+
+def test_a_handheld_scanner_counts_as_a_label_read_and_a_slowly_typed_id_needs_the_confirmation(browser, cast, settings):
+    """A wedge scanner types a whole code in milliseconds; a person types slower. scan.js tells
+    them apart by the keystrokes, and a typed ID is not received without the confirmation."""
+    import time
+
+    from tracker.models import HandoverItem
+
+    handover, listed = receiving_handover(cast, 2)
+    browser.login("sato")
+    browser.open(f"/handovers/{handover.number}")
+    box = browser.find("form[data-scan] textarea[name=codes]")
+    box.send_keys(medium_url(listed[0], settings.secret, settings.base_url) + "\n")  # all at once, like a scanner
+    for character in listed[1]:
+        box.send_keys(character)
+        time.sleep(0.08)
+    box.send_keys("\n")
+    sources = browser.js("return document.querySelector('form[data-scan]').mediatrailScanner.sources")
+    assert sources == {medium_url(listed[0], settings.secret, settings.base_url): "wedge"}  # the other: typed by default
+    browser.submit_and_wait(browser.find("form[data-scan] button:not([type=button])"))
+    answers = browser.find(".answers").text
+    assert f"{listed[1]}: 手入力のIDは" in answers
+    scanned = {item.medium_id: item.identified_by for item in HandoverItem.select().where(HandoverItem.scanned_at.is_null(False))}
+    assert scanned == {listed[0]: "wedge"}
+
+    box = browser.find("form[data-scan] textarea[name=codes]")
+    box.send_keys(listed[1].lower())  # then the person confirms the medium is there
+    browser.find("form[data-scan] input[name=confirm_typed]").click()
+    browser.submit_and_wait(browser.find("form[data-scan] button:not([type=button])"))
+    scanned = {item.medium_id: item.identified_by for item in HandoverItem.select().where(HandoverItem.scanned_at.is_null(False))}
+    assert scanned == {listed[0]: "wedge", listed[1]: "typed"}
+    assert "手入力（現物を本人が確認）" in browser.find("body").text

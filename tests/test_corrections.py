@@ -103,3 +103,16 @@ def test_a_key_added_twice_to_an_events_json_is_caught_though_the_hash_still_mat
     assert problem.event_seq == event.seq
     assert problem.message_en == "event 'user.created' is not stored as recorded (a duplicate key or other edit)"
     assert problem.message_ja == "イベント「user.created」のJSONが記録時の形ではありません（重複したキー等・改ざんの疑い）"
+
+
+def test_the_citys_inspection_page_lists_each_correction(app, cast, settings, false_alarm):
+    from conftest import login
+
+    city = login(app.test_client(), "takahashi")
+    failing = city.get("/contracts/KG26/inspection").get_data(as_text=True)
+    assert "台帳の検証: 異常あり" in failing and "台帳の訂正" not in failing
+    event = corrections.correct(cast.admin, settings, "medium", false_alarm.id, [], "旧版の型の違い")
+    page = city.get("/contracts/KG26/inspection").get_data(as_text=True)
+    assert "台帳の検証: 正常" in page
+    assert "台帳の訂正（管理者が記録・署名）" in page
+    assert f"#{event.seq}: admin が訂正を記録: medium {false_alarm.id}: serial_number（理由: 旧版の型の違い）" in page

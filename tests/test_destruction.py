@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from labels import payload
-from tracker import ledger, register
+from tracker import ledger, register, vocabulary
 from tracker.errors import InvalidInput, NeedsApproval, NotAllowed, WrongState
 from tracker.models import Document, Evidence, Medium
 from tracker.timeutil import JST, clock_at, utc_now
@@ -337,6 +338,10 @@ def test_the_witness_confirms_with_their_login_or_a_drawn_signature(cast, settin
 # ---- completion --------------------------------------------------------------------------------
 
 
+def line_with_text(text: str, marker: str) -> str:
+    return next(line for line in text.splitlines() if marker in line)
+
+
 def pdf_text(content: bytes, tmp_path) -> str:
     path = tmp_path / "certificate.pdf"
     path.write_bytes(content)
@@ -378,6 +383,16 @@ def test_completion_demands_everything_then_the_media_are_destroyed_and_certifie
         assert words in text, words
     for evidence in Evidence.select().where(Evidence.paper == approved.number):
         assert evidence.attachment_id in text
+    # Issued to the city in the name of the contractor and its responsible person (who applied),
+    # not of the worker who pressed "complete"; the seal box beside them; body dates in 和暦.
+    assert "小金井市長 様" in text and "株式会社サンプル" in text and "代表者（未登録）" in text
+    assert "取扱責任者 山田 太郎" in text and re.search(r"\s印\s*$", text, re.M)
+    assert "作成操作 佐藤 花子" in text and "発行者 佐藤" not in text
+    assert re.search(r"令和\d+年\d+月\d+日 \d+時\d\d分", line_with_text(text, "完了"))
+    kinds = {Medium.get_by_id(medium_id).kind for medium_id in three}
+    media_line = line_with_text(text, "3 点：")
+    assert all(vocabulary.MEDIUM_UNITS[kind] in media_line for kind in kinds) and "数量" not in media_line
+    assert "/ summary" not in text and "Certificate and report" not in text
 
     balance = register.closeout_balance("KG26")
     assert balance.destroyed == 3 and set(three) <= {row.id for row in register.register_rows(["KG26"])}

@@ -21,7 +21,7 @@ from tracker.documents.paper import Issue, Paper
 from tracker.documents.receipts import handover_receipt
 from tracker.documents.transfers import transfer_record
 from tracker.models import Handover, Transfer
-from tracker.workflows import media
+from tracker.workflows import contracts, media
 
 ISSUED_AT = "2026-11-25T13:45:00.000000Z"  # 22:45 JST, 令和8年11月25日
 VERIFY_URL = "http://mediatrail.test/verify/KG26-D00003"
@@ -154,7 +154,14 @@ def decoded_qr(pdf: bytes, tmp_path, page: int = 1) -> list[str]:
 # ---- 預り証 -----------------------------------------------------------------------------------
 
 
+def represented(cast):
+    """The contract's contractor block as the demo fills it (issue #13)."""
+    contracts.update_contract(cast.admin, "KG26", contractor_address="東京都小金井市梶野町5丁目1番1号",
+                              contractor_representative_title="代表取締役", contractor_representative="武蔵野 一郎")
+
+
 def test_receipt_prints_the_recorded_handover(cast, stock, tmp_path):
+    represented(cast)
     handover = make_handover(stock)
     paper_issue = issue()
     pdf = handover_receipt(handover, paper_issue)
@@ -162,23 +169,32 @@ def test_receipt_prints_the_recorded_handover(cast, stock, tmp_path):
 
     assert "預り証" in text and "返還受領書" not in text
     assert "KG26-D00003" in text and "KG26-H0001" in text
-    assert "令和8年11月25日" in text and "2026-11-25 22:45 JST" in text
+    assert "令和8年11月25日" in text and "2026-11-25 22:45 JST" in text  # the header gives both calendars
+    assert "/ handover" not in text and "Custody receipt" not in text  # Japanese only
     assert "特記事項 第16条" in text and "住民税課税資料入力業務委託" in text
     assert f"台帳 #{paper_issue.head_seq} {paper_issue.head_hash}" in text
     assert VERIFY_URL in text
     for medium in stock.values():
         assert medium.id in text
+    # The contractor acknowledges to the city: the mayor addressed at the left, the company with its
+    # address, representative and seal box at the right.
+    assert on_one_line(text, "小金井市長 様", "東京都小金井市梶野町5丁目1番1号")
+    assert "株式会社サンプル" in text and "代表取締役 武蔵野 一郎" in text and re.search(r"\s印\s*$", text, re.M)  # the seal box
+    assert "取扱責任者 山田 太郎" in text
     # The city releases, the contractor's signer receives; each with how and when they confirmed.
-    assert "高橋" in line_with(text, "released by") and "山田" in line_with(text, "received by")
-    assert "小金井市長 様" in line_with(text, "宛先")
-    assert "山田 太郎" in line_with(text, "責任者")
-    assert "2026-11-25 14:25 JST" in line_with(text, "電子確認")
-    assert "2026-11-25 14:20 JST" in line_with(text, "電子署名")
-    # Totals over what was handed over (usb + paper + extra), not over the list.
+    assert "高橋" in line_with(text, "引渡者") and "山田" in line_with(text, "受領者")
+    assert "令和8年11月25日 14時25分" in line_with(text, "電子確認")
+    assert "令和8年11月25日 14時20分" in line_with(text, "電子署名")
+    assert "令和8年11月25日 14時00分" in line_with(text, "受渡し日時")  # body dates in 和暦
+    assert "2026-11-25 14" not in text.split("台帳 #")[0].split("JST", 1)[1]  # no Western date in the body
+    # Totals per kind over what was handed over (usb + paper + extra): sheets, sticks and disks apart.
+    assert on_one_line(text, "計（紙（原票））", "1点", "250枚", "250")
+    assert on_one_line(text, "計（USBメモリ）", "1点", "1個", "1,200")
+    assert on_one_line(text, "計（HDD）", "1点", "2台", "30")
     total = line_with(text, "合計")
-    assert re.search(r"\b3\s*点", total) and "253" in total and "1,480" in total
+    assert re.search(r"\b3\s*点", total) and "1,480" in total and "253" not in total
     usb_row = line_with(text, stock["usb"].id)
-    assert "USBメモリ" in usb_row and "1,200" in usb_row and "氏名、住所" in usb_row and "S-0001" in usb_row
+    assert "USBメモリ" in usb_row and "1個" in usb_row and "1,200" in usb_row and "氏名、住所" in usb_row and "S-0001" in usb_row
     assert "鍵は別送" in text and "SN-77" in text
     # Differences from the city's list, each named.
     assert on_one_line(text, "未受領", "3", stock["missing"].id, "控えディスク")
@@ -193,8 +209,13 @@ def test_return_receipt_has_the_city_receive(cast, stock, tmp_path):
     text = pdf_text(handover_receipt(make_handover(stock, direction="return"), issue()), tmp_path)
     assert "返還受領書" in text and "預り証" not in text
     assert "特記事項 第17条第1号" in text
-    assert "山田" in line_with(text, "released by") and "高橋" in line_with(text, "received by")
-    assert "株式会社サンプル 御中" in line_with(text, "宛先")
+    assert "山田" in line_with(text, "返還者") and "高橋" in line_with(text, "受領者")
+    # The city acknowledges to the contractor: the company addressed, the city's section and its
+    # receiving official as the issuer, with the seal box.
+    assert on_one_line(text, "株式会社サンプル 御中", "小金井市") and "受領者 高橋 市役所" in text and re.search(r"\s印\s*$", text, re.M)
+    represented(cast)
+    text = pdf_text(handover_receipt(Handover.get_by_id("KG26-H0001"), issue()), tmp_path)
+    assert "株式会社サンプル 代表取締役 武蔵野 一郎 様" in text
 
 
 def test_unconfirmed_handover_renders_as_preview_on_every_page(cast, stock, tmp_path):
@@ -257,10 +278,9 @@ def test_transfer_record_prints_route_custody_and_exceptions(cast, stock, tmp_pa
         assert stock[name].id in text
     assert "AES-256" in line_with(text, stock["usb"].id)
     assert "復号鍵" in text
-    departure, arrival = line_with(text, "出発 / departure"), line_with(text, "到着 / arrival")
-    assert "市役所本庁舎 市民税課" in departure and "佐藤" in departure and "2026-11-26 09:30 JST" in departure
-    assert "施錠キャビネットA" in arrival and "山田" in arrival and "2026-11-26 10:15 JST" in arrival
-    assert "異常あり" in line_with(text, "seal checked")
+    assert on_one_line(text, "出発 ", "令和8年11月26日 9時30分", "市役所本庁舎 市民税課", "佐藤")
+    assert on_one_line(text, "到着 ", "令和8年11月26日 10時15分", "施錠キャビネットA", "山田")
+    assert "異常あり" in line_with(text, "封印の確認") and "/ departure" not in text
     assert on_one_line(text, "未着", stock["paper"].id) and on_one_line(text, "未発送", stock["extra"].id)
     assert not on_one_line(text, "未着", stock["usb"].id) and not on_one_line(text, "未発送", stock["usb"].id)
     assert "到着時に封印シールのずれを確認" in text
@@ -273,7 +293,7 @@ def test_transfer_record_in_transit_is_marked_and_deterministic(cast, stock, tmp
     pdf = transfer_record(transfer, paper_issue)
     text = pdf_text(pdf, tmp_path)
     assert "移送中（到着確認前）" in text
-    assert "未確認" in line_with(text, "seal checked")
+    assert "未確認" in line_with(text, "封印の確認")
     assert transfer_record(Transfer.get_by_id(transfer.number), paper_issue) == pdf
     assert embedded_font_files(pdf) & {"/FontFile2", "/FontFile3"}
 

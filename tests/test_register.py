@@ -353,7 +353,7 @@ def test_register_pdf_lists_every_medium_and_the_balance(stock, tmp_path):
     for medium_id in register_ids(stock):
         assert medium_id in text
     assert stock["expected"] not in text
-    assert "5+1=6=1+1+4=6" in squeezed(text) and "一致 / balanced" in text and "収支不一致" not in text
+    assert "5+1=6=1+1+4=6" in squeezed(text) and "一致" in text and "balanced" not in text and "収支不一致" not in text
     usb = text.splitlines()[line_number(text, stock["usb"])]
     assert "使用中" in usb and "作業室1" in usb and usb.rstrip().endswith("山田 太郎")
     assert text.splitlines()[line_number(text, stock["usb"]) + 1].rstrip().endswith("佐藤 花子"), "handled by, one name a line"
@@ -364,7 +364,7 @@ def test_register_pdf_says_when_the_media_do_not_balance(stock, tmp_path):
     contract = Contract.get_by_id("KG26")
     text = pdf_text(register_pdf(contract, register.register_rows(["KG26"]), register.closeout_balance("KG26"), make_issue()), tmp_path)
     assert "収支不一致" in text and "5+1=6≠1+1+3=5" in squeezed(text)
-    assert "DOES NOT BALANCE" in text and stock["lost"] in text
+    assert "DOES NOT BALANCE" not in text and stock["lost"] in text  # Japanese only
 
 
 def test_the_register_is_issued_as_a_numbered_pdf_that_verifies(app, stock, cast, tmp_path):

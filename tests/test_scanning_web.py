@@ -142,3 +142,15 @@ def test_an_expired_session_is_a_redirect_the_page_can_tell_from_an_answer(clien
     login(client, "sato")
     stale = client.post("/scan/record", data={"csrf_token": "stale", "key": "k", "code": "x", "action": "lookup"})
     assert stale.status_code == 400 and "status" not in stale.get_json()  # a stale form: the page asks for a new login
+
+
+def test_someone_on_no_contract_gets_no_decoding_and_the_upload_is_not_read(client, cast, monkeypatch):
+    import importlib
+
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("decoded for someone who may not scan")
+
+    monkeypatch.setattr(importlib.import_module("scanner.decode"), "decode", must_not_run)
+    login(client, "suzuki")  # a contractor account on no roster
+    refused = client.post("/scan/decode", data={"csrf_token": csrf(client), "frame": (io.BytesIO(b"x" * 1000), "f.jpg")})
+    assert refused.status_code == 403 and refused.get_json()["message_ja"] and refused.get_json()["message_en"]

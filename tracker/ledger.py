@@ -387,6 +387,11 @@ class LinksInOrder:
         return self._orphan
 
 
+def correction_notes() -> list[Problem]:
+    """Every correction recorded in the ledger, as ``verify`` lists them (found by kind: an index)."""
+    return [_correction_note(event) for event in Event.select().where(Event.kind == CORRECTION).order_by(Event.seq)]
+
+
 def _correction_note(event: Event) -> Problem:
     data = _json_or_empty(event.data)
     where = f"{data.get('table')} {data.get('key')}: {', '.join(sorted(data.get('fields') or {}))}"

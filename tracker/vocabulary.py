@@ -10,6 +10,10 @@ MEDIUM_KINDS = {
     "other": ("その他", "other"),
 }
 
+# The counting word of each kind's quantity on papers: sheets of paper and discs are 枚, a stick
+# is 個, a disk 台, a tape 巻. Quantities of different kinds are never added together.
+MEDIUM_UNITS = {"paper": "枚", "usb": "個", "hdd": "台", "ssd": "台", "optical": "枚", "tape": "巻", "other": "点"}
+
 STATUSES = {
     "expected": ("受領予定", "expected"),
     "received": ("受領済", "received"),

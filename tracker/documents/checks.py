@@ -42,57 +42,57 @@ def storage_check_report(data: ReportData, issue: Issue) -> bytes:
     paper = Paper(city_title(data.contract, "check_report"), "Storage check report (Art. 6(2))", issue, data.contract, ARTICLE,
                   banner="" if check.status == "signed_off" else UNSIGNED)
 
-    paper.heading("1. 点検の概要 / check")
+    paper.heading("1. 点検の概要")
     paper.fields([
-        ("点検番号 / no.", check.number),
-        ("点検日 / date", wareki(check.completed_at or check.started_at)),
-        ("点検時間 / time", f"{when(check.started_at)} 〜 {when(check.completed_at)}"),
-        ("対象期間 / period", f"{_day(data.previous.completed_at) if data.previous else '初回（前回点検なし）'} 〜 "
+        ("点検番号", check.number),
+        ("点検日", wareki(check.completed_at or check.started_at)),
+        ("点検時間", f"{when(check.started_at)} 〜 {when(check.completed_at)}"),
+        ("対象期間", f"{_day(data.previous.completed_at) if data.previous else '初回（前回点検なし）'} 〜 "
                             f"{_day(check.completed_at or check.started_at)}"),
-        ("保管場所 / place", "　".join(part for part in (place.name, place.site, place.room) if part)),
-        ("種別 / kind", f"{vocabulary.LOCATION_KINDS[place.kind][0]}（{'施錠可' if place.lockable else '施錠不可'}）　{place.code}"),
-        ("点検者 / inspectors", "、".join(name_of(login) for login in check.participants) or "—"),
-        ("取扱責任者の確認 / sign-off", f"{name_of(check.signed_off_by)}　{when(check.signed_off_at)}" if check.signed_off_by else "未確認"),
+        ("保管場所", "　".join(part for part in (place.name, place.site, place.room) if part)),
+        ("種別", f"{vocabulary.LOCATION_KINDS[place.kind][0]}（{'施錠可' if place.lockable else '施錠不可'}）　{place.code}"),
+        ("点検者", "、".join(name_of(login) for login in check.participants) or "—"),
+        ("取扱責任者の確認", f"{name_of(check.signed_off_by)}　{when(check.signed_off_at)}" if check.signed_off_by else "未確認"),
     ])
 
     found, missing, unexpected = lines.found, lines.missing, lines.unexpected
     recorded = lines.expected + lines.backups
     matches = not missing and not unexpected
-    paper.heading("2. 台帳との照合 / against the ledger")
+    paper.heading("2. 台帳との照合")
     paper.fields([
-        ("台帳上の媒体 / recorded here", f"{len(recorded)} 点（数量 {sum(line.medium.quantity for line in recorded):,}）"),
-        ("所在確認 / present", f"{len(found)} 点（数量 {sum(line.medium.quantity for line in found):,}）"),
-        ("所在不明 / absent", f"{len(missing)} 点"),
-        ("想定外 / unexpected", f"{len(unexpected)} 点　不明なコード / unknown codes {len(lines.unknown)} 件"),
-        ("数量の一致 / counts match", "一致 / match" if matches else "不一致 / do not match"),
+        ("台帳上の媒体", f"{len(recorded)} 点（数量 {sum(line.medium.quantity for line in recorded):,}）"),
+        ("所在確認", f"{len(found)} 点（数量 {sum(line.medium.quantity for line in found):,}）"),
+        ("所在不明", f"{len(missing)} 点"),
+        ("想定外", f"{len(unexpected)} 点　不明なコード / unknown codes {len(lines.unknown)} 件"),
+        ("数量の一致", "一致" if matches else "不一致"),
     ])
 
-    paper.heading("2-1. 所在を確認した媒体 / present")
+    paper.heading("2-1. 所在を確認した媒体")
     _media_table(paper, found, lambda line: [SEAL[line.scan.seal_intact] if line.medium.seal_number else "封印なし",
                                              _scanned(line.scan)],
                  ["封印", "読取り"])
     if found:
         paper.paragraph(identified.summary([(line.id, line.scan.identified_by) for line in found]))
-    paper.heading("2-2. 所在不明の媒体 / absent")
+    paper.heading("2-2. 所在不明の媒体")
     _media_table(paper, missing, lambda line: ["—", "読取りなし"], ["封印", "読取り"])
     if lines.moved:
-        paper.paragraph("点検中に台帳上で移動した媒体（所在不明ではありません）/ moved during the check: "
+        paper.paragraph("点検中に台帳上で移動した媒体（所在不明ではありません）"
                         + "、".join(f"{line.id}（{vocabulary.STATUSES[line.medium.status][0]}）" for line in lines.moved))
-    paper.heading("2-3. 想定外の媒体・不明なコード / unexpected")
+    paper.heading("2-3. 想定外の媒体・不明なコード")
     if unexpected:
-        paper.table(["媒体ID", "名称", "台帳の記録 / recorded", "封印", "読取り"],
+        paper.table(["媒体ID", "名称", "台帳の記録", "封印", "読取り"],
                     [[line.id, line.medium.title, data.reasons.get(line.id, ""),
                       SEAL[line.scan.seal_intact] if line.medium.seal_number else "封印なし",
                       _scanned(line.scan)] for line in unexpected],
                     [30, 38, 62, 18, 32])
     if lines.unknown:
-        paper.table(["読み取ったコード / code", "理由 / why", "読取り"],
+        paper.table(["読み取ったコード", "理由", "読取り"],
                     [[line.scan.medium, line.scan.note, _scanned(line.scan)]
                      for line in lines.unknown], [70, 78, 32])
     if not unexpected and not lines.unknown:
         paper.paragraph("なし。")
 
-    paper.heading("3. バックアップ / backups")
+    paper.heading("3. バックアップ")
     if lines.backups:
         paper.table(["媒体ID", "名称", "場所", "数量", "暗号化（方式）", "結果"],
                     [[line.id, line.medium.title, place.name, f"{line.medium.quantity:,}", encryption_text(line.medium),
@@ -101,24 +101,24 @@ def storage_check_report(data: ReportData, issue: Issue) -> bytes:
     else:
         paper.paragraph("この保管場所に記録されたバックアップ媒体はありません。")
 
-    paper.heading("4. 記録されたデータの正確性 / data accuracy")
-    paper.fields([("点検方法 / method", check.accuracy_method or "—"), ("結果 / result", check.accuracy_result or "—")])
+    paper.heading("4. 記録されたデータの正確性")
+    paper.fields([("点検方法", check.accuracy_method or "—"), ("結果", check.accuracy_result or "—")])
 
-    paper.heading("5. 異常と是正措置 / anomalies and corrective actions")
+    paper.heading("5. 異常と是正措置")
     broken = [line.id for line in found + unexpected if line.scan.seal_intact is False]
     paper.fields([
-        ("異常 / anomalies", check.anomalies or ("なし" if matches and not broken and not lines.unknown else "上記のとおり")),
-        ("封印の異常 / seals", "、".join(f"{medium_id}（{_seal_note(lines, medium_id)}）" for medium_id in broken) or "なし"),
-        ("事故報告 / incidents", "、".join(f"{incident.number}（{len(incident.media)}点）" for incident in data.incidents) or "なし"),
-        ("是正措置 / corrective actions", check.corrective_actions or "—"),
-        ("次回点検予定 / next check", f"{wareki(data.next_due)}（{data.next_due.isoformat()}）" if data.next_due else "点検間隔の設定なし"),
+        ("異常", check.anomalies or ("なし" if matches and not broken and not lines.unknown else "上記のとおり")),
+        ("封印の異常", "、".join(f"{medium_id}（{_seal_note(lines, medium_id)}）" for medium_id in broken) or "なし"),
+        ("事故報告", "、".join(f"{incident.number}（{len(incident.media)}点）" for incident in data.incidents) or "なし"),
+        ("是正措置", check.corrective_actions or "—"),
+        ("次回点検予定", f"{wareki(data.next_due)}（{data.next_due.isoformat()}）" if data.next_due else "点検間隔の設定なし"),
     ])
 
     paper.signatures(
         [("点検者", name_of(login), "点検に参加") for login in check.participants]
         + [("点検完了", name_of(check.completed_by), f"完了 {when(check.completed_at)}"),
            ("取扱責任者", name_of(check.signed_off_by), f"確認 {when(check.signed_off_at)}" if check.signed_off_at else "未確認")],
-        title="6. 確認 / sign-off",
+        title="6. 確認",
     )
     return paper.output()
 

@@ -21,7 +21,19 @@ from PIL import Image, ImageOps
 from labels import fonts
 from tracker import ledger, vocabulary
 from tracker.documents import identified
-from tracker.documents.paper import MARGIN, PAGE_WIDTH, Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
+from tracker.documents.paper import (
+    MARGIN,
+    PAGE_WIDTH,
+    Issue,
+    Paper,
+    city_addressee,
+    city_title,
+    contractor_block,
+    kind_ja,
+    name_of,
+    totals_by_kind,
+    when,
+)
 from tracker.models import Attachment, DestructionApplication, DestructionItem, Evidence, Medium, User
 from tracker.timeutil import wareki
 
@@ -37,8 +49,8 @@ THUMBNAIL_PIXELS = 480  # enough for 34 mm at about 350 dpi; keeps the PDF small
 
 APPLICATION_BANNERS = {
     "applied": "市の承認前（申請中）／ not yet approved by the city — preview",
-    "rejected": "却下 ／ rejected by the city",
-    "withdrawn": "承認撤回 ／ approval withdrawn by the city",
+    "rejected": "却下",
+    "withdrawn": "承認撤回",
 }
 CERTIFICATE_BANNER = "未完了（プレビュー）／ destruction not complete — preview"
 
@@ -79,21 +91,21 @@ def application_paper(application: DestructionApplication, issue: Issue, preview
                   APPLICATION_ARTICLE, banner=banner if (preview or application.status != "applied") else "")
     contract = application.contract
 
-    paper.heading("1. 申請の内容 / application")
+    paper.heading("1. 申請の内容")
     paper.fields([
-        ("申請番号 / no.", application.number),
-        ("申請日 / date", f"{wareki(application.applied_at)}（{when(application.applied_at)}）"),
-        ("宛先 / to", city_addressee(contract)),
-        ("受託者 / contractor", contract.contractor or "—"),
-        ("申請者 / applicant", _person(application.applied_by)),
-        ("理由 / reason", application.reason),
-        ("処理予定日時 / scheduled", f"{wareki(application.scheduled_at)} {when(application.scheduled_at)}"),
-        ("処理場所 / place", application.place),
-        ("市の立会い / witness", "希望する / requested" if application.witness_requested else "求めない / not requested"),
-        ("再委託先 / subcontractor", _subcontractors(items)),
+        ("申請番号", application.number),
+        ("申請日", f"{wareki(application.applied_at)}（{when(application.applied_at)}）"),
+        ("宛先", city_addressee(contract)),
+        ("受託者", contract.contractor or "—"),
+        ("申請者", _person(application.applied_by)),
+        ("理由", application.reason),
+        ("処理予定日時", f"{wareki(application.scheduled_at)} {when(application.scheduled_at)}"),
+        ("処理場所", application.place),
+        ("市の立会い", "希望する" if application.witness_requested else "求めない"),
+        ("再委託先", _subcontractors(items)),
     ])
 
-    paper.heading("2. 個人情報の項目と媒体 / data and media")
+    paper.heading("2. 個人情報の項目と媒体")
     paper.fields(_totals(items))
     paper.table(
         ["No.", "媒体ID／製造元・型番・製造番号", "名称", "種類", "件数", "区分・方法", "レベル", "ツール（版）"],
@@ -103,18 +115,18 @@ def application_paper(application: DestructionApplication, issue: Issue, preview
         [7, 32, 30, 19, 14, 32, 12, 34], ["RIGHT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"],
     )
 
-    paper.heading("3. 検証の方法 / verification plan")
+    paper.heading("3. 検証の方法")
     paper.paragraph(application.verification_plan)
-    paper.heading("4. 複製・バックアップの扱い / copies and backups")
+    paper.heading("4. 複製・バックアップの扱い")
     paper.paragraph(_copies_statement(application, items))
 
-    paper.heading("5. 承認 / approval", keep_with=40)
+    paper.heading("5. 承認", keep_with=40)
     paper.fields(_decision_rows(application))
     paper.signatures([
         ("申請者（取扱責任者）", name_of(application.applied_by), f"電子申請 {when(application.applied_at)}"),
         ("承認者（委託者）", name_of(application.decided_by) if application.decided_by else "",
          _decision_stamp(application)),
-    ], title="6. 確認 / confirmation")
+    ], title="6. 確認")
     return paper.output()
 
 
@@ -131,28 +143,31 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
                   banner="" if application.status == "completed" else CERTIFICATE_BANNER)
     finished = max((item.destroyed_at for item in items if item.destroyed_at), default=None)
 
-    paper.heading("1. 概要 / summary")
+    # Issued in the name of the contractor and its responsible person, whoever pressed "complete".
+    paper.parties(city_addressee(application.contract),
+                  contractor_block(application.contract, f"取扱責任者 {_person(application.applied_by)}"))
+    paper.heading("1. 概要")
     paper.fields([
-        ("証明書番号 / certificate no.", issue.serial),
-        ("申請番号 / application", application.number),
-        ("承認番号 / approval no.", application.approval_number or "—"),
-        ("承認 / approved by", f"{name_of(application.decided_by)} {when(application.decided_at)}" if application.decided_by else "—"),
-        ("処理場所 / place", application.place),
-        ("開始 / started", when(application.started_at)),
-        ("終了 / finished", when(finished)),
-        ("完了 / completed", when(application.completed_at)),
-        ("作業者 / operator", _person(application.operator)),
-        ("確認者 / verifier", _person(application.verifier)),
-        ("立会人 / witness", _witness(application)),
-        ("受託者 / contractor", application.contract.contractor or "—"),
-        ("取扱責任者 / responsible", _person(application.applied_by)),
+        ("証明書番号", issue.serial),
+        ("申請番号", application.number),
+        ("承認番号", application.approval_number or "—"),
+        ("承認", f"{name_of(application.decided_by)} {when(application.decided_at)}" if application.decided_by else "—"),
+        ("処理場所", application.place),
+        ("開始", when(application.started_at)),
+        ("終了", when(finished)),
+        ("完了", when(application.completed_at)),
+        ("作業者", _person(application.operator)),
+        ("確認者", _person(application.verifier)),
+        ("立会人", _witness(application)),
+        ("受託者", application.contract.contractor or "—"),
+        ("取扱責任者", _person(application.applied_by)),
     ])
     paper.paragraph(
         f"下記の媒体に記録された個人情報を、特記事項第17条及び承認番号 {application.approval_number or '—'} の承認のとおり"
         "消去・廃棄し、判読不可能であることを確認したことを証明し、報告します。"
     )
 
-    paper.heading("2. 媒体 / media")
+    paper.heading("2. 媒体")
     paper.fields(_totals(items))
     paper.table(
         ["No.", "媒体ID", "種類", "製造元", "型番", "製造番号", "名称", "件数"],
@@ -165,7 +180,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
     if scanned:
         paper.paragraph(identified.summary(scanned))
 
-    paper.heading("3. 方法 / method")
+    paper.heading("3. 方法")
     paper.table(
         ["No.", "媒体ID", "区分・方法", "レベル", "ツール（版）", "再委託先", "実施日時", "実施者"],
         [[str(number), item.medium_id, _method(item), item.level or "—", _tool(item), item.subcontractor or "—",
@@ -174,7 +189,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
         [7, 26, 32, 12, 33, 22, 24, 24],
     )
 
-    paper.heading("4. 検証と処理後の引渡先 / verification and destination")
+    paper.heading("4. 検証と処理後の引渡先")
     paper.table(
         ["No.", "媒体ID", "検証の方法", "検証の結果", "処理後の引渡先"],
         [[str(number), item.medium_id, item.verification_method or "—", item.verification_result or "—", item.destination or "—"]
@@ -183,7 +198,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
     )
 
     photos = [found for found in evidence if found.stage in PHOTO_STAGES]
-    paper.heading("5. 写真 / photos", keep_with=THUMBNAIL_MM + 4)
+    paper.heading("5. 写真", keep_with=THUMBNAIL_MM + 4)
     if photos:
         paper.paragraph(f"撮影日時は写真のEXIF（DateTimeOriginal）による。サーバの受信時刻との差が{CLOCK_TOLERANCE_SECONDS // 60}分を超えるもの、"
                         "EXIFのないものは「要確認」と表示する。")
@@ -193,7 +208,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
         paper.paragraph("なし。")
 
     reports = [found for found in evidence if found.stage == "report"]
-    paper.heading("6. 消去ツールの報告書 / erasure reports")
+    paper.heading("6. 消去ツールの報告書")
     for report in reports:
         _file_lines(paper, [f"{report.attachment.original_name}（{report.attachment.media_type}、{report.attachment.size:,} bytes）"
                             f" {_medium_or_batch(report)} 登録 {when(report.uploaded_at)} {name_of(report.uploaded_by)}"],
@@ -201,7 +216,7 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
     if not reports:
         paper.paragraph("なし。")
 
-    paper.heading("7. 複製・バックアップ / copies and backups")
+    paper.heading("7. 複製・バックアップ")
     paper.paragraph(_copies_statement(application, items))
 
     paper.signatures([
@@ -209,10 +224,10 @@ def certificate(application: DestructionApplication, issue: Issue, attachments_d
         ("確認者", name_of(application.verifier) if application.verifier else "", f"完了 {when(application.completed_at)}"),
         ("立会人（委託者）", _witness_name(application), _witness_how(application)),
         ("取扱責任者", name_of(application.applied_by), ""),
-    ], title="8. 署名 / signatures")
+    ], title="8. 署名")
     signature = next((found for found in evidence if found.stage == "signature"), None)
     if signature is not None:
-        _photo_block(paper, signature, attachments_dir, caption="立会人の署名（画面に手書き） / witness's drawn signature")
+        _photo_block(paper, signature, attachments_dir, caption="立会人の署名（画面に手書き）")
     return paper.output()
 
 
@@ -226,10 +241,11 @@ def _items(application: DestructionApplication) -> list[DestructionItem]:
 
 def _totals(items: list[DestructionItem]) -> list[tuple[str, str]]:
     pi_items = list(dict.fromkeys(entry for item in items for entry in (item.medium.pi_items or [])))
+    per_kind = "、".join(f"{kind} {count}点（{quantity}）" for kind, count, quantity, _records in totals_by_kind([item.medium for item in items]))
     return [
-        ("個人情報の項目 / items", "、".join(pi_items) or "—"),
-        ("媒体 / media", f"{len(items)} 点（数量 {sum(item.medium.quantity for item in items):,}）"),
-        ("件数 / records", f"{sum(item.medium.record_count for item in items):,} 件"),
+        ("個人情報の項目", "、".join(pi_items) or "—"),
+        ("媒体", f"{len(items)} 点：{per_kind}" if items else "—"),
+        ("件数", f"{sum(item.medium.record_count for item in items):,} 件"),
     ]
 
 
@@ -264,15 +280,15 @@ def _copies_statement(application: DestructionApplication, items: list[Destructi
 def _decision_rows(application: DestructionApplication) -> list[tuple[str, str]]:
     status = vocabulary.DESTRUCTION_STATUSES.get(application.status, (application.status, application.status))
     if not application.decided_by:
-        return [("判断 / decision", "未判断（市記入欄）"), ("承認番号 / approval no.", "")]
-    label = "撤回の理由 / reason" if application.status == "withdrawn" else (
-        "却下の理由 / reason" if application.status == "rejected" else "条件 / conditions")
+        return [("判断", "未判断（市記入欄）"), ("承認番号", "")]
+    label = "撤回の理由" if application.status == "withdrawn" else (
+        "却下の理由" if application.status == "rejected" else "条件")
     return [
-        ("判断 / decision", f"{status[0]} / {status[1]}"),
-        ("判断者 / by", _person(application.decided_by)),
-        ("日時 / at", f"{wareki(application.decided_at)} {when(application.decided_at)}"),
+        ("判断", f"{status[0]} / {status[1]}"),
+        ("判断者", _person(application.decided_by)),
+        ("日時", f"{wareki(application.decided_at)} {when(application.decided_at)}"),
         (label, application.decision_note or "なし"),
-        ("承認番号 / approval no.", application.approval_number or "—"),
+        ("承認番号", application.approval_number or "—"),
     ]
 
 
@@ -309,13 +325,13 @@ def _witness_how(application: DestructionApplication) -> str:
 
 def _witness(application: DestructionApplication) -> str:
     if not application.witnessed_at:
-        return "立会いの求めなし / none requested" if not application.witness_requested else "未記録 / not recorded"
+        return "立会いの求めなし" if not application.witness_requested else "未記録"
     name = _person(application.witness) if application.witness else application.witness_name
     return f"{name}　{_witness_how(application)}"
 
 
 def _medium_or_batch(evidence: Evidence) -> str:
-    return evidence.medium or "一括 / batch"
+    return evidence.medium or "一括"
 
 
 def _photo_block(paper: Paper, evidence: Evidence, attachments_dir: Path, caption: str = "") -> None:

@@ -17,7 +17,7 @@ def summary(pairs: list[tuple[str, str | None]]) -> str:
         counts[way] = counts.get(way, 0) + 1
     parts = [f"{label(way)} {count} 点" for way, count in sorted(counts.items(), key=lambda item: (item[0] == "typed", str(item[0])))]
     typed = [medium for medium, way in pairs if way == "typed"]
-    text = "確認の方法 / how identified: " + "、".join(parts) + "。"
+    text = "確認の方法: " + "、".join(parts) + "。"
     if typed:
-        text += "手入力の媒体（ラベルは読み取っていません）/ typed, label not read: " + "、".join(typed) + "。"
+        text += "手入力の媒体（ラベルは読み取っていません）: " + "、".join(typed) + "。"
     return text

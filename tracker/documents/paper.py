@@ -14,6 +14,7 @@ attachment's SHA-256.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -24,7 +25,7 @@ from labels import fonts
 from labels.symbols import dark_rectangles, qr_matrix
 from tracker import vocabulary
 from tracker.models import Contract, User
-from tracker.timeutil import format_jst, from_iso, wareki
+from tracker.timeutil import format_jst, from_iso, to_jst, wareki
 
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0  # A4, mm
 MARGIN = 15.0
@@ -37,6 +38,7 @@ SMALL_PT = 7.0
 LINE = 4.6  # mm per body line
 CELL_PADDING = 1.0
 SIGNATURE_ROW = 16.0  # mm: room for a 印 or a handwritten signature
+SEAL_BOX = 16.0  # mm: the square a company or official seal (印) is pressed into
 SHADE = (235, 235, 235)
 BANNER_RED = (190, 0, 0)
 
@@ -88,6 +90,36 @@ class Paper:
 
     # ---- body sections -------------------------------------------------------------------------
 
+    def parties(self, addressee: str, issuer: list[str], seal: str = "印") -> None:
+        """The addressee at the left (「小金井市長 様」) and the issuer's block at the right —
+        address, name, representative — with a square for the seal, as Japanese office papers
+        open. Kept on the first page with what follows it."""
+        pdf = self.pdf
+        top = pdf.get_y() + 1
+        pdf.set_font(fonts.FAMILY, "B", 11)
+        pdf.set_xy(MARGIN, top)
+        pdf.multi_cell(80, 6, addressee, wrapmode=WrapMode.WORD, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        left_bottom = pdf.get_y()
+        block_width = 78.0
+        x = PAGE_WIDTH - MARGIN - SEAL_BOX - 2 - block_width
+        pdf.set_font(fonts.FAMILY, "", BODY_PT)
+        pdf.set_xy(x, top)
+        for line in [line for line in issuer if line]:
+            pdf.set_x(x)
+            pdf.multi_cell(block_width, LINE, line, wrapmode=WrapMode.WORD, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        block_bottom = pdf.get_y()
+        box_x, box_y = PAGE_WIDTH - MARGIN - SEAL_BOX, top
+        pdf.set_draw_color(0)
+        pdf.set_line_width(0.2)
+        pdf.rect(box_x, box_y, SEAL_BOX, SEAL_BOX)
+        pdf.set_font(fonts.FAMILY, "", SMALL_PT)
+        pdf.set_text_color(120)
+        pdf.set_xy(box_x, box_y + SEAL_BOX / 2 - 1.5)
+        pdf.cell(SEAL_BOX, 3, seal, align="C")
+        pdf.set_text_color(0)
+        pdf.set_font(fonts.FAMILY, "", BODY_PT)
+        pdf.set_xy(MARGIN, max(left_bottom, block_bottom, box_y + SEAL_BOX) + 3)
+
     def heading(self, text: str, keep_with: float = LINE * 4) -> None:
         """A section heading, moved to the next page unless ``keep_with`` mm of what follows fit
         under it: a heading is never left alone at the bottom of a page."""
@@ -96,7 +128,7 @@ class Paper:
             pdf.add_page()
         pdf.ln(2)
         pdf.set_font(fonts.FAMILY, "B", 10.5)
-        pdf.multi_cell(0, 6, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, japanese_only(text), wrapmode=WrapMode.WORD, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_draw_color(120)
         pdf.set_line_width(0.3)
         pdf.line(MARGIN, pdf.get_y(), PAGE_WIDTH - MARGIN, pdf.get_y())
@@ -105,7 +137,7 @@ class Paper:
     def fields(self, rows: list[tuple[str, str]], label_width: float = 50.0) -> None:
         """Label/value pairs as a two-column table; long values wrap inside their cell."""
         value_width = PAGE_WIDTH - 2 * MARGIN - label_width
-        self._grid(None, [[label, value] for label, value in rows], [label_width, value_width], shade_first_column=True)
+        self._grid(None, [[japanese_only(label), value] for label, value in rows], [label_width, value_width], shade_first_column=True)
 
     def table(
         self,
@@ -118,12 +150,12 @@ class Paper:
 
         ``align`` gives each column's alignment ("LEFT", "CENTER", "RIGHT"; counts read best right).
         """
-        self._grid(headers, rows, widths, align=align)
+        self._grid([japanese_only(header) for header in headers], rows, widths, align=align)
 
     def paragraph(self, text: str) -> None:
         pdf = self.pdf
         pdf.set_font(fonts.FAMILY, "", BODY_PT)
-        pdf.multi_cell(0, LINE, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, LINE, text, wrapmode=WrapMode.WORD, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
 
     def signatures(self, parties: list[tuple[str, str, str]], title: str = "") -> None:
@@ -135,7 +167,7 @@ class Paper:
         if title:
             self.heading(title, keep_with=SIGNATURE_ROW * (len(parties) + 1))
         rows = [[role, name, how, ""] for role, name, how in parties]
-        self._grid(["立場 / role", "氏名 / name", "確認 / confirmed", "印・署名 / seal"], rows,
+        self._grid(["立場", "氏名", "確認", "印・署名"], rows,
                    [38, 42, 70, 30], min_row_height=SIGNATURE_ROW)
 
     def output(self) -> bytes:
@@ -148,11 +180,8 @@ class Paper:
         pdf.set_text_color(0)
         pdf.set_xy(MARGIN, TOP)
         pdf.set_font(fonts.FAMILY, "B", 15)
-        pdf.multi_cell(112, 7, self.title_ja, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font(fonts.FAMILY, "", 8)
-        pdf.set_text_color(90)
-        pdf.multi_cell(112, 4, self.title_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        title_bottom = pdf.get_y()
+        pdf.multi_cell(112, 7, self.title_ja, wrapmode=WrapMode.WORD, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        title_bottom = pdf.get_y()  # the English title stays in the PDF's metadata (subject), not on the Japanese page
 
         right = 70.0
         pdf.set_text_color(0)
@@ -169,14 +198,14 @@ class Paper:
 
         pdf.set_font(fonts.FAMILY, "", 8)
         for line in _contract_lines(contract, self.article):
-            pdf.multi_cell(0, 3.8, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(0, 3.8, line, wrapmode=WrapMode.WORD, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if self.banner:
             pdf.ln(1)
             pdf.set_font(fonts.FAMILY, "B", 11)
             pdf.set_text_color(*BANNER_RED)
             pdf.set_draw_color(*BANNER_RED)
             pdf.set_line_width(0.6)
-            pdf.multi_cell(0, 7, self.banner, border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(0, 7, japanese_only(self.banner), border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_text_color(0)
         pdf.set_draw_color(0)
         pdf.set_line_width(0.4)
@@ -196,13 +225,14 @@ class Paper:
         pdf.set_text_color(0)
         pdf.set_xy(text_x, top)
         pdf.set_font(fonts.FAMILY, "", SMALL_PT)
-        pdf.cell(text_w, 3.2, "真正性の確認 / verify:", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.multi_cell(text_w, 3.2, issue.verify_url, wrapmode=WrapMode.CHAR, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(text_w, 3.2, "真正性の確認（どなたでも照合できます）:", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(text_w, 3.2, issue.verify_url, wrapmode=WrapMode.WORD, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(fonts.FAMILY, "", 6)
-        pdf.multi_cell(text_w, 3.0, f"台帳 #{issue.head_seq} {issue.head_hash}{_signature_mark(issue)}", wrapmode=WrapMode.CHAR,
+        pdf.multi_cell(text_w, 3.0, f"台帳 #{issue.head_seq} {issue.head_hash}{_signature_mark(issue)}", wrapmode=WrapMode.WORD,
                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(fonts.FAMILY, "", SMALL_PT)
-        pdf.cell(text_w, 3.2, f"発行者 {issue.issued_by}　{issue.serial}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        # Who pressed the button, not the paper's issuer: the issuer is named in the body (parties).
+        pdf.cell(text_w, 3.2, f"作成操作 {issue.issued_by}　{issue.serial}　時刻は日本時間", new_x=XPos.LEFT, new_y=YPos.NEXT)
 
         pdf.set_font(fonts.FAMILY, "", 8)
         pdf.set_xy(PAGE_WIDTH - MARGIN - 25, top)
@@ -235,7 +265,7 @@ class Paper:
             headings_style=shaded,
             repeat_headings=1,
             text_align=tuple(align) if align else "LEFT",
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WrapMode.WORD,
             line_height=pdf.font_size * 1.45,
             padding=CELL_PADDING,
         ) as grid:
@@ -327,6 +357,55 @@ def kind_ja(kind: str) -> str:
     return vocabulary.MEDIUM_KINDS.get(kind, (kind, kind))[0]
 
 
+def quantity_of(medium) -> str:
+    """「1,200枚」「1個」: a quantity with its kind's counting word."""
+    return f"{medium.quantity:,}{vocabulary.MEDIUM_UNITS.get(medium.kind, '点')}"
+
+
+def totals_by_kind(media: list) -> list[tuple[str, int, str, int]]:
+    """(kind in Japanese, media, quantity with its unit, records) per kind, in the vocabulary's
+    order: sheets and sticks are counted apart, never summed into one number."""
+    rows = []
+    for kind in vocabulary.MEDIUM_KINDS:
+        of_kind = [medium for medium in media if medium.kind == kind]
+        if of_kind:
+            quantity = sum(medium.quantity for medium in of_kind)
+            rows.append((kind_ja(kind), len(of_kind), f"{quantity:,}{vocabulary.MEDIUM_UNITS.get(kind, '点')}",
+                         sum(medium.record_count for medium in of_kind)))
+    return rows
+
+
+def contractor_block(contract: Contract, *extra: str) -> list[str]:
+    """The contractor as it signs a paper: address, company, representative (代表者), then ``extra``
+    lines (e.g. its responsible person)."""
+    representative = " ".join(part for part in (contract.contractor_representative_title, contract.contractor_representative) if part)
+    return [contract.contractor_address, contract.contractor or "（受託者名未登録）",
+            representative or "代表者（未登録）", *extra]
+
+
+def contractor_addressee(contract: Contract) -> str:
+    """「株式会社武蔵野データサービス 代表取締役 武蔵野 一郎 様」, or 「… 御中」 without a representative."""
+    company = contract.contractor or "受託者"
+    if contract.contractor_representative:
+        title = f" {contract.contractor_representative_title}" if contract.contractor_representative_title else ""
+        return f"{company}{title} {contract.contractor_representative} 様"
+    return f"{company} 御中"
+
+
 def when(value: str | None) -> str:
-    """An ISO time as ``2026-11-25 22:45 JST``, or a dash for something that has not happened."""
-    return format_jst(value) or "—"
+    """An ISO time as ``令和8年11月25日 22時45分`` (Japan time, as the footer says), or a dash for
+    something that has not happened. Date and time are separate words, so a line breaks between
+    them and never inside either."""
+    if not value:
+        return "—"
+    moment = to_jst(value)
+    return f"{wareki(moment)} {moment.hour}時{moment.minute:02d}分"
+
+
+def japanese_only(text: str) -> str:
+    """An authored label without its English gloss: 「1. 概要 / summary」 → 「1. 概要」. Only a
+    slash followed by a space and a Latin letter starts a gloss (「媒体ID／製造番号」 stays)."""
+    return _GLOSS.sub("", text)
+
+
+_GLOSS = re.compile(r"\s*[/／]\s+[A-Za-z(].*$")

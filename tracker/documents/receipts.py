@@ -14,11 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.documents import identified
-from tracker.documents.paper import Issue, Paper, city_addressee, city_title, kind_ja, name_of, when
+from tracker.documents.paper import (
+    Issue,
+    Paper,
+    city_addressee,
+    city_title,
+    contractor_addressee,
+    contractor_block,
+    kind_ja,
+    name_of,
+    quantity_of,
+    totals_by_kind,
+    when,
+)
 from tracker.models import Handover, HandoverItem, Medium, RosterEntry
 from tracker.timeutil import wareki
 
-UNCONFIRMED = "未確定（双方の確認前）／ not yet confirmed by both parties — preview"
+UNCONFIRMED = "未確定（双方の確認前）"
 KEY_APART = "鍵は別送"
 
 
@@ -40,8 +52,8 @@ _WORDING = {
         title_ja="預り証",
         title_en="Custody receipt (Art. 16)",
         article="特記事項 第16条",
-        number_label="受領番号 / receipt no.",
-        date_label="受領日 / date",
+        number_label="受領番号",
+        date_label="受領日",
         statement="下記の媒体を、特記事項第16条に基づき確かに預かりました。",
         releaser_role="引渡者（委託者）",
         receiver_role="受領者（受託者）",
@@ -51,8 +63,8 @@ _WORDING = {
         title_ja="返還受領書",
         title_en="Receipt for returned media (Art. 17(1))",
         article="特記事項 第17条第1号",
-        number_label="返還番号 / return no.",
-        date_label="返還日 / date",
+        number_label="返還番号",
+        date_label="返還日",
         statement="下記の媒体の返還を、特記事項第17条第1号に基づき確かに受けました。",
         releaser_role="返還者（受託者）",
         receiver_role="受領者（委託者）",
@@ -81,41 +93,43 @@ def handover_receipt(handover: Handover, issue: Issue) -> bytes:
     contractor_side = (name_of(handover.signed_by), f"電子署名 {when(handover.signed_at)}" if handover.signed_at else "未署名")
     released, received = (city, contractor_side) if wording.city_releases else (contractor_side, city)
 
-    paper.heading("1. 受渡しの内容 / handover")
+    # 預り証: the contractor acknowledges to the city; 返還受領書: the city acknowledges to the contractor.
+    if wording.city_releases:
+        paper.parties(city_addressee(contract), contractor_block(contract, f"取扱責任者 {_responsible(contract.code)}"))
+    else:
+        paper.parties(contractor_addressee(contract), _city_block(handover))
+    paper.heading("1. 受渡しの内容")
     paper.fields([
         (wording.number_label, handover.number),
         (wording.date_label, wareki(handover.handover_at)),
-        ("宛先 / to", _addressee(handover)),
-        ("受託者 / contractor", contract.contractor or "—"),
-        ("所在地 / address", contract.contractor_address or "—"),
-        ("責任者 / responsible", _responsible(contract.code)),
-        ("受渡し日時 / time", when(handover.handover_at)),
-        ("受渡し場所 / place", handover.place),
-        ("受渡し方法 / means", handover.means),
-        ("引渡者 / released by", released[0]),
-        ("受領者 / received by", received[0]),
+        ("取扱責任者", _responsible(contract.code)),
+        ("受渡し日時", when(handover.handover_at)),
+        ("受渡し場所", handover.place),
+        ("受渡し方法", handover.means),
+        ("引渡者", released[0]),
+        ("受領者", received[0]),
     ])
     statement = wording.statement
     if any(item.medium.encrypted for item in handed):
         statement += "暗号化された媒体の復号鍵は、媒体とは別に受け渡しています（鍵は別送）。"
     paper.paragraph(statement)
 
-    paper.heading("2. 受け渡した媒体 / media handed over")
+    paper.heading("2. 受け渡した媒体")
     paper.table(ITEM_HEADERS, _item_rows(handed), ITEM_WIDTHS, ITEM_ALIGN)
     if handed:
         paper.paragraph(identified.summary([(item.medium_id, item.identified_by) for item in handed]))
 
-    paper.heading("3. 受渡し一覧との差異 / differences from the list")
+    paper.heading("3. 受渡し一覧との差異")
     _differences(paper, handover, items)
 
-    paper.heading("4. 保管・返還の予定 / plans")
+    paper.heading("4. 保管・返還の予定")
     paper.fields([
-        ("保管予定場所 / storage", handover.storage_plan or "—"),
-        ("返還・廃棄の予定 / disposition", handover.disposition_plan or "—"),
+        ("保管予定場所", handover.storage_plan or "—"),
+        ("返還・廃棄の予定", handover.disposition_plan or "—"),
     ])
 
     paper.signatures([(wording.releaser_role, *released), (wording.receiver_role, *received)],
-                     title="5. 確認 / confirmation")
+                     title="5. 確認")
     return paper.output()
 
 
@@ -131,13 +145,15 @@ def _item_rows(handed: list[HandoverItem]) -> list[list[str]]:
         medium = item.medium
         identity = medium.id + (f"\n{medium.serial_number}" if medium.serial_number else "")
         rows.append([
-            str(number), medium.title, kind_ja(medium.kind), identity, f"{medium.quantity:,}",
+            str(number), medium.title, kind_ja(medium.kind), identity, quantity_of(medium),
             f"{medium.record_count:,}", "、".join(medium.pi_items or []) or "—",
             f"有\n{KEY_APART}" if medium.encrypted else "無", medium.seal_number or "—",
         ])
-    quantity = sum(item.medium.quantity for item in handed)
+    # Per kind: 1,200 sheets and one USB stick are two totals, not "1,201".
+    for kind, count, quantity, records in totals_by_kind([item.medium for item in handed]):
+        rows.append(["", f"計（{kind}）", "", f"{count} 点", quantity, f"{records:,}", "", "", ""])
     records = sum(item.medium.record_count for item in handed)
-    rows.append(["", "合計 / total", "", f"{len(handed)} 点", f"{quantity:,}", f"{records:,}", "", "", ""])
+    rows.append(["", "合計", "", f"{len(handed)} 点", "—", f"{records:,}", "", "", ""])
     return rows
 
 
@@ -148,13 +164,13 @@ def _differences(paper: Paper, handover: Handover, items: list[HandoverItem]) ->
     differ from: the media scanned are what was handed over, and saying "not on the list" of
     each would only alarm the reader."""
     if not handover.list_name and not any(item.listed for item in items):
-        paper.paragraph("受渡し一覧はありません。読み取った媒体が受渡しの対象です。 / No list: the media scanned are what was handed over.")
+        paper.paragraph("受渡し一覧はありません。読み取った媒体が受渡しの対象です。")
         return
     listed_lines = [item.line for item in items if item.listed]
     paper.fields([
-        ("受渡し一覧 / list", handover.list_name or "—"),
-        *([("シート / sheet", handover.list_sheet)] if handover.list_sheet else []),
-        ("一覧の行 / rows", _line_ranges(listed_lines) or "—"),
+        ("受渡し一覧", handover.list_name or "—"),
+        *([("シート", handover.list_sheet)] if handover.list_sheet else []),
+        ("一覧の行", _line_ranges(listed_lines) or "—"),
         ("SHA-256", handover.list_sha256 or "—"),
     ])
     missing = [("未受領", item) for item in items if item.listed and not item.scanned_at]
@@ -181,11 +197,10 @@ def _line_ranges(lines: list[int]) -> str:
     return "、".join(str(first) if first == last else f"{first}–{last}" for first, last in ranges)
 
 
-def _addressee(handover: Handover) -> str:
+def _city_block(handover: Handover) -> list[str]:
+    """The city as it acknowledges a return: its name and section, and the official who received."""
     contract = handover.contract
-    if handover.direction == "receive":
-        return city_addressee(contract)
-    return f"{contract.contractor or '受託者'} 御中"
+    return [f"{contract.client} {contract.client_section}".strip(), f"受領者 {handover.city_official}"]
 
 
 def _responsible(contract_code: str) -> str:

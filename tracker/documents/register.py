@@ -34,19 +34,19 @@ COLUMNS = (
 
 def register_pdf(contract: Contract, rows: list[RegisterRow], balance: Balance, issue: Issue) -> bytes:
     paper = Paper(city_title(contract, "media_register"), "Media register (Art. 7(5))", issue, contract, ARTICLE,
-                  banner="" if balance.balanced else "収支不一致 ／ the media do not balance")
+                  banner="" if balance.balanced else "収支不一致")
 
-    paper.heading("1. 概要 / summary")
+    paper.heading("1. 概要")
     handlers = register.people_with_access(contract.code)
     paper.fields([
-        ("媒体数 / media", f"{len(rows):,}"),
-        ("記録件数の合計 / records", f"{sum(row.record_count for row in rows):,}"),
-        ("取扱責任者 / responsible", _names(handlers, "responsible")),
-        ("従事者 / workers", _names(handlers, "worker")),
-        ("作成の基礎 / source", "台帳イベントから作成（手入力による行はありません） / built from the recorded events"),
+        ("媒体数", f"{len(rows):,}"),
+        ("記録件数の合計", f"{sum(row.record_count for row in rows):,}"),
+        ("取扱責任者", _names(handlers, "responsible")),
+        ("従事者", _names(handlers, "worker")),
+        ("作成の基礎", "台帳イベントから作成（手入力による行はありません）"),
     ])
 
-    paper.heading("2. 媒体 / media")
+    paper.heading("2. 媒体")
     paper.table([header for header, _width, _align in COLUMNS], [_row(row) for row in rows],
                 [width for _header, width, _align in COLUMNS], [align for _header, _width, align in COLUMNS])
 
@@ -64,18 +64,18 @@ def _row(row: RegisterRow) -> list[str]:
 
 
 def _balance_section(paper: Paper, balance: Balance) -> None:
-    paper.heading("3. 媒体の収支 / balance")
+    paper.heading("3. 媒体の収支")
     sign = "=" if balance.balanced else "≠"
     paper.fields([
-        ("受領 / received", str(balance.received)),
-        ("複製 / copies made", str(balance.copies)),
-        ("返還 / returned", str(balance.returned)),
-        ("廃棄 / destroyed", str(balance.destroyed)),
-        ("保管中 / still held", f"{balance.held}（所在不明を含む / incl. missing）"),
-        ("式 / equation",
+        ("受領", str(balance.received)),
+        ("複製", str(balance.copies)),
+        ("返還", str(balance.returned)),
+        ("廃棄", str(balance.destroyed)),
+        ("保管中", f"{balance.held}（所在不明を含む / incl. missing）"),
+        ("式",
          f"{balance.received} + {balance.copies} = {balance.came_in} {sign} "
          f"{balance.returned} + {balance.destroyed} + {balance.held} = {balance.went_out_or_held}"),
-        ("判定 / result", "一致 / balanced" if balance.balanced else "不一致 / DOES NOT BALANCE"),
+        ("判定", "一致" if balance.balanced else "不一致"),
     ])
     if balance.never_received:
         paper.paragraph(f"受領予定のまま受け取っていない媒体 {balance.never_received} 件は式に含みません。")

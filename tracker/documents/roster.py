@@ -49,7 +49,7 @@ def roster_paper(data: RosterData, issue: Issue) -> bytes:
         ])
     paper.table(["氏名", "役割", "所属", "雇用形態", "追加日", "誓約書", "承認番号"], rows, [26, 20, 30, 18, 24, 30, 32])
 
-    paper.heading("2. 名簿の変更と市の決定 / changes and the city's decisions")
+    paper.heading("2. 名簿の変更と市の決定")
     paper.table(["申請番号", "内容", "氏名・役割", "申請日", "状態", "市の決定"],
                 [[application.number, vocabulary.ROSTER_CHANGES[application.change][0],
                   f"{name_of(application.user_id)}（{vocabulary.CONTRACT_ROLES[application.role][0]}）",

@@ -17,7 +17,7 @@ BANNERS = {
     "departed": "移送中（到着確認前）／ in transit — arrival not yet confirmed",
     "arrived": "",
 }
-SEAL_CHECK = {True: "異常なし / intact", False: "異常あり / broken or replaced", None: "未確認 / not checked"}
+SEAL_CHECK = {True: "異常なし", False: "異常あり", None: "未確認"}
 
 
 def transfer_record(transfer: Transfer, issue: Issue) -> bytes:
@@ -29,34 +29,34 @@ def transfer_record(transfer: Transfer, issue: Issue) -> bytes:
     paper = Paper(city_title(transfer.contract, "transfer_record"), "Transfer record (Art. 7(4))", issue, transfer.contract, ARTICLE,
                   banner=BANNERS.get(transfer.status, ""))
 
-    paper.heading("1. 移送の概要 / transfer")
+    paper.heading("1. 移送の概要")
     paper.fields([
-        ("移送番号 / no.", transfer.number),
-        ("目的 / purpose", transfer.purpose),
-        ("依頼者 / requested by", name_of(transfer.created_by)),
-        ("承認 / approval", transfer.approval_reference or "—"),
-        ("移送手段 / means", transfer.means),
-        ("経路 / route", transfer.route or "—"),
-        ("運搬者 / custodians", "、".join(transfer.custodians or []) or "—"),
-        ("施錠ケース / locked case", "使用 / yes" if transfer.locked_case else "不使用 / no"),
-        ("封印番号 / seal", transfer.seal_number or "—"),
+        ("移送番号", transfer.number),
+        ("目的", transfer.purpose),
+        ("依頼者", name_of(transfer.created_by)),
+        ("承認", transfer.approval_reference or "—"),
+        ("移送手段", transfer.means),
+        ("経路", transfer.route or "—"),
+        ("運搬者", "、".join(transfer.custodians or []) or "—"),
+        ("施錠ケース", "使用" if transfer.locked_case else "不使用"),
+        ("封印番号", transfer.seal_number or "—"),
     ])
     paper.paragraph(_encryption_statement(items))
 
     destination = transfer.destination
     place = "　".join(part for part in (destination.name, destination.site, destination.room) if part)
-    paper.heading("2. 出発と到着 / departure and arrival")
+    paper.heading("2. 出発と到着")
     paper.table(
-        ["", "日時 / time", "場所 / place", "担当 / by"],
+        ["", "日時", "場所", "担当"],
         [
-            ["出発 / departure", when(transfer.departed_at), transfer.origin, name_of(transfer.departed_by)],
-            ["到着 / arrival", when(transfer.arrived_at), place, name_of(transfer.arrived_by)],
+            ["出発", when(transfer.departed_at), transfer.origin, name_of(transfer.departed_by)],
+            ["到着", when(transfer.arrived_at), place, name_of(transfer.arrived_by)],
         ],
         [30, 40, 70, 40],
     )
-    paper.fields([("封印の確認 / seal checked", SEAL_CHECK[transfer.seal_intact])])
+    paper.fields([("封印の確認", SEAL_CHECK[transfer.seal_intact])])
 
-    paper.heading("3. 移送した媒体 / media")
+    paper.heading("3. 移送した媒体")
     paper.table(
         ["No.", "媒体ID", "名称", "種類", "暗号化（方式）", "封印番号", "出発", "到着"],
         [_item_row(number, item) for number, item in enumerate(items, start=1)],
@@ -64,10 +64,10 @@ def transfer_record(transfer: Transfer, issue: Issue) -> bytes:
         ["RIGHT"] + ["LEFT"] * 7,
     )
 
-    paper.heading("4. 例外 / exceptions")
-    exceptions = [["未着 / sent, not arrived", item.medium.id, item.medium.title]
+    paper.heading("4. 例外")
+    exceptions = [["未着", item.medium.id, item.medium.title]
                   for item in items if item.sent_at and not item.arrived_at]
-    exceptions += [["未発送 / arrived, not sent", item.medium.id, item.medium.title]
+    exceptions += [["未発送", item.medium.id, item.medium.title]
                    for item in items if item.arrived_at and not item.sent_at]
     if exceptions:
         paper.table(["区分", "媒体ID", "名称"], exceptions, [50, 35, 95])
@@ -80,7 +80,7 @@ def transfer_record(transfer: Transfer, issue: Issue) -> bytes:
         [("引渡者（出発）", name_of(transfer.departed_by), f"出発確認 {when(transfer.departed_at)}")]
         + [("運搬者", custodian, "") for custodian in transfer.custodians or []]
         + [("受領者（到着）", name_of(transfer.arrived_by), f"到着確認 {when(transfer.arrived_at)}")],
-        title="5. 確認 / confirmation",
+        title="5. 確認",
     )
     return paper.output()
 

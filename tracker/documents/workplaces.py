@@ -11,7 +11,7 @@ from tracker.models import Contract, IdBadge, WorkPlace
 def work_places_paper(contract: Contract, article: str, places: list[WorkPlace], badges: list[IdBadge], issue: Issue) -> bytes:
     paper = Paper(city_title(contract, "work_places"), "Work places of the contract (Art. 9)", issue, contract, f"特記事項 {article}")
     paper.paragraph(f"{city_addressee(contract)}\n\n個人情報を取り扱う作業場所を次のとおり届け出ます。\n受託者　{contract.contractor or '—'}")
-    paper.heading(f"1. 作業場所 / work places ({len(places)})")
+    paper.heading(f"1. 作業場所")
     paper.table(
         ["名称・部屋", "所在地", "安全管理措置", "庁舎内", "状態", "市の確認"],
         [[f"{row.location.name} {row.location.room}".strip(), row.address, row.security_measures,
@@ -21,7 +21,7 @@ def work_places_paper(contract: Contract, article: str, places: list[WorkPlace],
         [30, 34, 50, 14, 24, 28],
     )
     if badges:
-        paper.heading("2. 身分証明書（庁舎内の作業, 第9条第2項）/ ID badges")
+        paper.heading("2. 身分証明書（庁舎内の作業, 第9条第2項）")
         paper.table(["番号", "氏名", "発行日", "返却日"],
                     [[badge.number, name_of(badge.user_id), badge.issued_on, badge.returned_on or "貸出中"] for badge in badges],
                     [40, 50, 45, 45])

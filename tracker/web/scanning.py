@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request, session, url_for
 
-from tracker.errors import DomainError, InvalidInput
+from tracker.errors import DomainError, InvalidInput, NotAllowed
 from tracker.web.i18n import translate
-from tracker.workflows import scan_preview, scans
+from tracker.workflows import access, scan_preview, scans
 
 blueprint = Blueprint("scanning", __name__)
 
@@ -52,6 +52,9 @@ def decode_frame():
     from scanner.decode import decode
     from scanner.images import ImageRejected, load_image
 
+    # Who may ask, before the upload is read: decoding costs the server up to a second a frame.
+    if not access.readable_contracts(g.user):
+        raise NotAllowed("どの契約の媒体も扱えないため、読取りはできません", "you may not handle any contract's media, so nothing is decoded")
     frame = request.files.get("frame")
     if frame is None:
         raise InvalidInput("画像がありません", "no image was sent")

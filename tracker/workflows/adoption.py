@@ -15,7 +15,7 @@ from tracker.models import SECRETS_IN_LEDGER, ApiToken, Meta, User, secret_finge
 
 
 def record_secrets_kept_outside() -> int:
-    """Adopt what an older version kept outside the ledger; returns the number of event written
+    """Adopt what an older version kept outside the ledger; returns the number of events written
     (0 when the folder was made by this version or was adopted before)."""
     if Meta.get_or_none(Meta.key == SECRETS_IN_LEDGER):
         return 0
@@ -32,5 +32,5 @@ def record_secrets_kept_outside() -> int:
                                 "note": "passwords and API tokens kept outside the ledger by an older version, as found"},
                           changes={key: rows for key, rows in (("user", users), ("api_token", api_tokens)) if rows})
             written = 1
-        Meta.insert(key=SECRETS_IN_LEDGER, value="1").on_conflict_replace().execute()
+        Meta.insert(key=SECRETS_IN_LEDGER, value="1").on_conflict_ignore().execute()
     return written

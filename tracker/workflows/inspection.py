@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import provisions, queries, verification
+from tracker import ledger, provisions, queries, verification
 from tracker.models import Contract, Incident, Medium, User
-from tracker.workflows import access, checks, incidents, profiles
+from tracker.workflows import access, checks, corrections, incidents, profiles
 
 # Held here now, as the register counts them; lost media are listed with the incidents instead.
 HOLDINGS = ("received", "stored", "in_use", "in_transit")
@@ -62,9 +62,19 @@ def overview(actor: User, contract_code: str, settings) -> Inspection:
         missing=queries.missing([contract.code]),
         overdue=queries.overdue([contract.code]),
         in_transit=[medium for medium in held if medium.status == "in_transit"],
-        verification=verification.current(),
+        verification=_verification(settings),
         profile=profiles.for_contract(contract),
     )
+
+
+def _verification(settings) -> verification.Standing:
+    """The standing verification (not a replay per view), with what ``mediatrail verify`` says
+    of corrections: each listed, each carrying this installation's signature (corrections are
+    few and found by their kind, so they are read here directly)."""
+    standing = verification.current()
+    standing.notes = ledger.correction_notes()
+    standing.problems = standing.problems + corrections.check_signatures(settings)
+    return standing
 
 
 def _by_place(media: list[Medium]) -> list[Holding]:
