@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from tests.conftest import csrf, login, run_cli
 from tracker import ledger, verification
-from tracker.models import Event
+from tracker.models import Event, Medium
 from tracker.workflows import media
 
 
 def test_each_reading_checks_only_the_events_appended_since(cast):
-    first = verification.current()
-    assert first.ok and first.events == ledger.head()[0] and first.checked == first.events and first.full_at is None
+    first = verification.current()  # never verified in full: this first reading is the full verification
+    assert first.ok and first.events == ledger.head()[0] and first.full_at is not None and first.full_through == first.events
     assert verification.current().checked == 0  # nothing new: nothing read again
     media.register(cast.worker, "KG26", "paper", "資料 1")
     media.register(cast.worker, "KG26", "paper", "資料 2")
@@ -36,10 +36,21 @@ def test_a_rewritten_anchor_is_reported(cast):
     assert not found.ok and f"event #{standing.events}, already verified, was changed" in found.problems[0].message_en
 
 
+def test_a_direct_edit_is_found_by_the_full_verification_not_by_the_event_checks(cast):
+    verification.current()
+    medium = media.register(cast.worker, "KG26", "paper", "資料")
+    Medium.update(title="書き換え").where(Medium.id == medium.id).execute()
+    assert verification.current().ok  # the events since are intact: the edit is of a row
+    assert not verification.run_full().ok  # the replay finds it, and the standing result says so
+    assert "title differ from the ledger" in verification.current().problems[0].message_en
+
+
 def test_the_page_shows_the_standing_result_and_verifies_in_full_on_request(client, cast, settings):
     login(client, "takahashi")
     page = client.get("/contracts/KG26/inspection").get_data(as_text=True)
-    assert "台帳の検証: 正常" in page and "全体の検証はまだ行っていません" in page
+    assert "台帳の検証: 正常" in page and f"#{ledger.head()[0]} まで" in page  # the first view verified in full
+    media.register(cast.worker, "KG26", "paper", "資料")
+    assert f"#{ledger.head()[0] - 1} まで" in client.get("/contracts/KG26/inspection").get_data(as_text=True)
     response = client.post("/contracts/KG26/inspection/verify", data={"csrf_token": csrf(client)}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert f"台帳全体を検証しました（{ledger.head()[0]:,} 件のイベント）" in page and f"#{ledger.head()[0]} まで" in page

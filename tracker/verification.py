@@ -58,9 +58,16 @@ def record_full(report: ledger.Report) -> Standing:
     return standing
 
 
-def current() -> Standing:
-    """The standing result brought up to the ledger's head by checking the new events only."""
+def current(attachments_dir=None) -> Standing:
+    """The standing result brought up to the ledger's head by checking the new events only.
+
+    Two things make it a full verification instead: a data folder never verified in full (the
+    first view after an upgrade), and a correction among the new events — a correction changes
+    what the replay says of the rows it names, which only the replay can tell (and they are
+    rare)."""
     standing = _load()
+    if standing.full_at is None or _corrected_since(standing.events):
+        return run_full(attachments_dir)
     newest = Event.select(Event.seq).order_by(Event.seq.desc()).scalar() or 0
     if newest == standing.events:
         anchor = Event.get_or_none(Event.seq == standing.events) if standing.events else None
@@ -72,6 +79,10 @@ def current() -> Standing:
     if standing.checked or len(standing.problems) != before:
         _save(standing)
     return standing
+
+
+def _corrected_since(seq: int) -> bool:
+    return Event.select().where((Event.seq > seq) & (Event.kind == ledger.CORRECTION)).exists()
 
 
 def _extend(standing: Standing) -> None:

@@ -71,7 +71,7 @@ def _verification(settings) -> verification.Standing:
     """The standing verification (not a replay per view), with what ``mediatrail verify`` says
     of corrections: each listed, each carrying this installation's signature (corrections are
     few and found by their kind, so they are read here directly)."""
-    standing = verification.current()
+    standing = verification.current(settings.attachments_dir)
     standing.notes = ledger.correction_notes()
     standing.problems = standing.problems + corrections.check_signatures(settings)
     return standing
