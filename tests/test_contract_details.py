@@ -44,3 +44,4 @@ def test_the_cli_sets_the_contractor_block(cast, data_dir):
     assert result.exit_code == 0, result.output
     contract = Contract.get_by_id("KG26")
     assert (contract.contractor_representative, contract.contractor_address) == ("武蔵野 一郎", "東京都小金井市梶野町5丁目")
+

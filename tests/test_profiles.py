@@ -12,7 +12,7 @@ from tests.conftest import csrf, login, run_cli
 from tracker import ledger, provisions
 from tracker.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from tracker.models import Contract, Event, ProvisionProfile
-from tracker.workflows import copies, destruction, media, people, profiles
+from tracker.workflows import copies, destruction, media, people, profiles, subcontracting
 
 KOGANEI = resources.files("tracker.profiles").joinpath("koganei.toml").read_text(encoding="utf-8")
 GENERIC = resources.files("tracker.profiles").joinpath("generic.toml").read_text(encoding="utf-8")
@@ -34,6 +34,7 @@ STRICT_COPIES = variant(KOGANEI, **{
     'provisions_name_en = "Koganei City special provisions"': 'provisions_name_en = "Test City special provisions"',
     'rule = "with_approval"          # forbidden | with_approval\narticle = "第5条"': 'rule = "forbidden"\narticle = "第4条第2項"',
     'encrypt_take_out = true': 'encrypt_take_out = false',
+    'rule = "with_approval"          # forbidden | with_approval\narticle = "第14条第2項"': 'rule = "forbidden"\narticle = "第9条"',
 })
 
 
@@ -154,6 +155,10 @@ def usb(cast, contract="KG26", encrypted=False):
     return media.register(cast.worker, contract, "usb", "課税データ", location=cast.cabinet.code, **extra)
 
 
+def hdd(cast, contract):
+    return media.register(cast.worker, contract, "hdd", "課税データHDD", encrypted=True, encryption="AES-256", location=cast.cabinet.code)
+
+
 def second_contract(cast, code: str, profile: str):
     people.create_contract(cast.admin, code, "別の委託業務", "試験市", profile=profile)
     cast.rostered(cast.admin, code, "yamada", "responsible")
@@ -205,6 +210,29 @@ def test_a_destruction_without_a_witness_is_allowed_under_koganei_and_refused_un
         apply(cast, "GN26", medium.id, witness=True, level="E-3")
     assert "E-4 以上" in low.value.message_ja
     assert apply(cast, "GN26", medium.id, witness=True).status == "applied"
+
+
+def test_a_subcontracted_destruction_allowed_after_approval_under_koganei_is_refused_where_subcontracting_is_forbidden(cast, settings):
+    from tests.test_subcontracting import ITEMS, shredded_by
+    profiles.register(cast.admin, STRICT_COPIES)
+    second_contract(cast, "TS26", "testcity@1")
+    application = subcontracting.apply(cast.responsible, settings, "KG26", **ITEMS)
+    subcontracting.decide(cast.city, application.number, True)
+    applied = destruction.apply(cast.responsible, "KG26", shredded_by(hdd(cast, "KG26").id, ITEMS["name"]),
+                                reason="業務終了", scheduled_at="2099-01-10T10:00", place="本社 3F", copies_statement="複製なし",
+                                verification_plan="目視", witness_requested=True)
+    assert applied.status == "applied"
+    before = Event.select().count()
+    with pytest.raises(NotAllowed) as refused_application:
+        subcontracting.apply(cast.responsible, settings, "TS26", **ITEMS)
+    assert refused_application.value.message_ja == "この契約の特記事項は再委託を認めていません（試験市個人情報取扱特記事項 第9条）"
+    with pytest.raises(WrongState) as refused_destruction:  # the application's per-medium refusal
+        destruction.apply(cast.responsible, "TS26", shredded_by(hdd(cast, "TS26").id, ITEMS["name"]),
+                          reason="業務終了", scheduled_at="2099-01-10T10:00", place="本社 3F", copies_statement="複製なし",
+                          verification_plan="目視", witness_requested=True)
+    assert "この契約の特記事項は再委託を認めていません（試験市個人情報取扱特記事項 第9条）" in refused_destruction.value.message_ja
+    assert refused_destruction.value.message_en.endswith("this contract's provisions forbid subcontracting (Test City special provisions, Art. 9)")
+    assert Event.select().count() == before + 1  # only the TS26 medium's registration
 
 
 # ---- papers, pages and the command line --------------------------------------------------------

@@ -190,7 +190,7 @@ class _Story:
     def receive_the_list(self, lines: int) -> list[str]:
         """The first handover, confirmed: returns the IDs of the list's media, in line order."""
         yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
-        content = SAMPLE_LIST.read_bytes() + self.list_lines(lines - 5)
+        content = self.sample_lines_as_received() + self.list_lines(lines - 5)
         with timeutil.clock_at(self.day(1, 10)):
             handover = handovers.start(yamada, CONTRACT, "receive", self.local(self.day(1, 10, 30)), "小金井市役所 第二庁舎 市民税課",
                                        "職員による手渡し（施錠ケース）", "高橋 美咲（市民税課 主査）",
@@ -210,6 +210,22 @@ class _Story:
         with timeutil.clock_at(self.day(1, 11, 20)):
             handovers.confirm(takahashi, handover.number, self.settings)
         return listed[:-1]
+
+    def sample_lines_as_received(self) -> bytes:
+        """The sample list's five lines, the demo's own copy: the same media in the same order, with
+        their own 管理番号 and serial numbers, so that a new user can still import the sample list
+        itself into the demo (a serial number already registered is refused as a list mistake)."""
+        rows = list(csv.reader(io.StringIO(SAMPLE_LIST.read_bytes().decode("utf-8-sig"))))
+        header = rows[0]
+        reference, serial = header.index("管理番号"), header.index("製造番号")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows[1:]:
+            row[reference] = row[reference].replace("R6-ZEI-", "R6-ZEI-D")
+            row[serial] = self.serial() if row[serial] else ""
+            writer.writerow(row)
+        return out.getvalue().encode("utf-8")
 
     def list_lines(self, count: int) -> bytes:
         """``count`` more lines for the city's list, in the sample's columns (CSV, CRLF)."""
