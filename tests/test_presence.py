@@ -66,7 +66,7 @@ def test_a_typed_id_is_not_found_in_a_check_without_the_persons_confirmation(cas
 
     report = pdf_text(checks.preview_report(cast.worker, check.number, "KG26", settings), tmp_path)
     assert "確認の方法" in report and "カメラでラベル読取り1点" in report and "手入力（現物を本人が確認）1点" in report
-    assert f"typed,labelnotread:{stored[0].id}" in report
+    assert f"手入力の媒体（ラベルは読み取っていません）:{stored[0].id}" in report
     assert ledger.verify().ok
 
 
@@ -90,7 +90,7 @@ def test_a_typed_id_at_the_shredder_counts_only_when_confirmed_and_the_certifica
     ways = {item.medium_id: item.identified_by for item in DestructionItem.select()}
     assert ways == {hdd.id: "typed", paper.id: "wedge"}
     text = pdf_text(destruction.preview_certificate(cast.responsible, application.number, settings), tmp_path)
-    assert "ハンディスキャナでラベル読取り1点" in text and f"typed,labelnotread:{hdd.id}" in text
+    assert "ハンディスキャナでラベル読取り1点" in text and f"手入力の媒体（ラベルは読み取っていません）:{hdd.id}" in text
 
 
 # ---- handover receipt ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_a_handover_receives_a_typed_id_only_when_confirmed_and_the_receipt_says
     assert ways == {listed[0]: "typed", listed[1]: "camera", listed[2]: "photo"}
     receipt = pdf_text(handovers.preview_receipt(cast.worker, number, settings), tmp_path)
     assert "カメラでラベル読取り1点" in receipt and "写真からラベル読取り1点" in receipt
-    assert "手入力（現物を本人が確認）1点" in receipt and f"typed,labelnotread:{listed[0]}" in receipt
+    assert "手入力（現物を本人が確認）1点" in receipt and f"手入力の媒体（ラベルは読み取っていません）:{listed[0]}" in receipt
 
 
 def test_the_scan_box_form_marks_each_code_as_the_page_says_it_arrived(app, cast, settings):

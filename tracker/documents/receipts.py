@@ -143,7 +143,8 @@ def _item_rows(handed: list[HandoverItem]) -> list[list[str]]:
     rows = []
     for number, item in enumerate(handed, start=1):
         medium = item.medium
-        identity = medium.id + (f"\n{medium.serial_number}" if medium.serial_number else "")
+        identity = medium.id + (f"\n{medium.serial_number}" if medium.serial_number else "") + (
+            f"\n管理番号 {item.reference}" if item.reference else "")  # the city's own number, from its list
         rows.append([
             str(number), medium.title, kind_ja(medium.kind), identity, quantity_of(medium),
             f"{medium.record_count:,}", "、".join(medium.pi_items or []) or "—",

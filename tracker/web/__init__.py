@@ -49,7 +49,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
             db.database.close()
 
     app.jinja_env.globals.update(
-        _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token, menu_for=menu_for,
+        _=i18n.translate, pick=i18n.pick, both=i18n.both, csrf_token=auth.csrf_token, menu_for=menu_for, unit_names=vocabulary.MEDIUM_UNITS,
         status_names=vocabulary.STATUSES, kind_names=vocabulary.MEDIUM_KINDS, event_name=vocabulary.event_name,
         purpose_names=vocabulary.LOCATION_PURPOSES, location_kind_names=vocabulary.LOCATION_KINDS,
         document_names=vocabulary.DOCUMENTS, identified_names=vocabulary.IDENTIFIED_BY, handover_statuses=vocabulary.HANDOVER_STATUSES,
