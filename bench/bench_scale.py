@@ -260,8 +260,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     arguments = parser.parse_args()
-    targets = [("SQLite", None)] + ([] if arguments.skip_postgres else [("PostgreSQL", arguments.postgres)])
+    targets = (([] if arguments.skip_sqlite else [("SQLite", None)])
+               + ([] if arguments.skip_postgres else [("PostgreSQL", arguments.postgres)]))
     print(f"preset {arguments.preset}, {arguments.repeat} requests per page, {os.cpu_count()} CPUs\n")
     for name, url in targets:
         data = arguments.data / f"{arguments.preset}-{name.lower()}"
