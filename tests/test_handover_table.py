@@ -33,3 +33,17 @@ def test_the_reconciliation_shows_reference_quantity_and_scanned_state(client, c
 
     text = pdf_text(papers.content(settings, document), tmp_path)
     assert "管理番号 R6-ZEI-001" in text and "管理番号 R6-ZEI-002" in text
+
+
+def test_an_exact_id_or_a_scanned_label_in_the_search_box_opens_the_medium(client, cast, settings):
+    from labels.payload import medium_url
+    from tracker.workflows import media
+
+    medium = media.register(cast.worker, "KG26", "usb", "課税データ")
+    login(client, "sato")
+    for typed in (medium.id, medium.id.lower(), "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in medium.id),
+                  medium_url(medium.id, settings.secret, settings.base_url)):
+        response = client.get("/media", query_string={"q": typed})
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/media/{medium.id}"), typed
+    for other in ("課税", medium.id[:-2], "KG26-99999-9", medium_url(medium.id, b"another installation", settings.base_url)):
+        assert client.get("/media", query_string={"q": other}).status_code == 200, other  # the list, searched

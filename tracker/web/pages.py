@@ -60,6 +60,9 @@ ATTENTION_ORDER = {
 @blueprint.route("/media")
 def media_list():
     contracts = access.readable_contracts(g.user)
+    opened = _exact_medium(request.args.get("q", ""), contracts)
+    if opened:  # an ID typed in full, or a label scanned into the search box: open that medium
+        return redirect(url_for("pages.medium_page", medium_id=opened))
     wanted = queries.MediaFilter(
         text=search.clean(request.args.get("q", "")),
         status=request.args.get("status", ""),
@@ -78,6 +81,20 @@ def media_list():
         layouts=[preset for preset in presets.list_presets() if preset.kind == "sheet"],
         custody_contracts=[contract for contract in Contract.select().where(Contract.code.in_(contracts)) if access.allows(access.require_custody, g.user, contract)],
     )
+
+
+def _exact_medium(text: str, contracts: list[str]) -> str | None:
+    """The medium a search names exactly (its ID in any width or case, or its label's whole URL,
+    signed for this installation) when this reader may see it; else None and the list searches."""
+    text = text.strip()
+    if not text or len(text) > 200:
+        return None
+    parsed = label_payload.parse(text, current_app.config["SETTINGS"].secret,
+                                 known=lambda kind, canonical: kind == label_payload.KIND_MEDIUM and Medium.get_or_none(Medium.id == canonical) is not None)
+    if parsed.medium is None:
+        return None
+    medium = Medium.get_or_none(Medium.id == parsed.medium)
+    return medium.id if medium is not None and medium.contract_id in contracts else None
 
 
 @blueprint.route("/media", methods=["POST"])
