@@ -226,3 +226,34 @@ def test_a_new_database_needs_no_adoption(cast):
     assert Meta.get_by_id(SECRETS_IN_LEDGER).value == "1"
     before = newest().seq
     assert adoption.record_secrets_kept_outside() == 0 and newest().seq == before
+
+
+# ---- the administrator's page ----------------------------------------------------------------
+
+
+def test_an_admin_disables_accounts_and_revokes_tokens_on_the_accounts_page(app, cast):
+    token = tokens.create_token(cast.worker, "station-1")
+    short_id = tokens.tokens(cast.worker)[0].short_id
+    worker = login(app.test_client(), "sato")
+    admin = login(app.test_client(), "admin")
+    page = admin.get("/admin/accounts").get_data(as_text=True)
+    assert "利用者とAPIトークン" in page and "佐藤 花子" in page and short_id in page and token not in page
+
+    before = Event.select().count()
+    assert worker.get("/admin/accounts").status_code == 403
+    refused = worker.post(f"/admin/tokens/{short_id}/revoke", data={"csrf_token": csrf(worker)})
+    assert refused.status_code == 403
+    assert Event.select().count() == before
+
+    done = admin.post(f"/admin/tokens/{short_id}/revoke", data={"csrf_token": csrf(admin), "reason": "紛失"}, follow_redirects=True)
+    assert "APIトークンを取り消しました" in done.get_data(as_text=True)
+    assert (newest().kind, newest().actor, newest().data_dict["reason"]) == ("token.revoked", "admin", "紛失")
+    again = admin.post(f"/admin/tokens/{short_id}/revoke", data={"csrf_token": csrf(admin)}, follow_redirects=True)
+    assert f"APIトークン {short_id} は既に取り消されています" in again.get_data(as_text=True)
+
+    admin.post("/admin/accounts/sato/active", data={"csrf_token": csrf(admin), "active": "0"})
+    assert (newest().kind, newest().actor) == ("user.deactivated", "admin")
+    assert worker.get("/").status_code == 302
+    admin.post("/admin/accounts/sato/active", data={"csrf_token": csrf(admin), "active": "1"})
+    assert newest().kind == "user.activated" and User.get_by_id("sato").active
+    assert ledger.verify().ok

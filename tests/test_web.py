@@ -10,7 +10,7 @@ from tracker.models import Medium
 from tracker.web import certificate, custody
 from tracker.workflows import media
 
-SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001", "role": "worker"}
+SAMPLE_ARGUMENTS = {"sha256": "0" * 64, "contract_code": "KG26", "medium_id": "KG26-00001-7", "signature": "AAAAAAAA", "location_id": "LOC-00001-W", "code": "LOC-00001-W", "number": "KG26-H0001", "serial": "KG26-D00001", "role": "worker", "login": "sato", "token_id": "0123456789ab"}
 
 
 def test_every_page_but_login_requires_login(app, client):

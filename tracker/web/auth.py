@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from tracker.errors import DomainError, InvalidInput, NotAuthenticated
 from tracker.models import User
-from tracker.timeutil import utc_now
-from tracker.workflows import people
+from tracker.timeutil import now_iso, utc_now
+from tracker.workflows import access, people, tokens
 from tracker.web.i18n import both
 
 blueprint = Blueprint("auth", __name__)
@@ -114,6 +114,39 @@ def change_password():
             flash(both("パスワードを変更しました。ほかの端末のログインは終了します", "password changed; sessions on other devices end"), "ok")
             return redirect(url_for("pages.dashboard"))
     return render_template("account_password.html", minimum=people.MIN_PASSWORD_LENGTH), status
+
+
+@blueprint.route("/admin/accounts")
+def accounts():
+    """The administrator's view of accounts and API tokens, to disable an account or revoke a token."""
+    access.require_admin(g.user)
+    return render_template("admin_accounts.html", users=User.select().order_by(User.login), tokens=tokens.tokens(), now=now_iso())
+
+
+@blueprint.route("/admin/accounts/<login>/active", methods=["POST"])
+def set_account_active(login):
+    active = request.form.get("active") == "1"
+    _then_accounts(lambda: people.set_active(g.user, login, active),
+                   ("有効にしました", "enabled") if active else ("無効にしました。この利用者のログインとAPIトークンは止まります",
+                                                           "disabled; this user's sessions and API tokens stop"))
+    return redirect(url_for("auth.accounts"))
+
+
+@blueprint.route("/admin/tokens/<token_id>/revoke", methods=["POST"])
+def revoke_token(token_id):
+    _then_accounts(lambda: tokens.revoke(g.user, token_id, request.form.get("reason", "")),
+                   ("APIトークンを取り消しました", "API token revoked"))
+    return redirect(url_for("auth.accounts"))
+
+
+def _then_accounts(action, done: tuple[str, str]) -> None:
+    access.require_admin(g.user)
+    try:
+        action()
+    except DomainError as refusal:
+        flash(both(refusal.message_ja, refusal.message_en), "error")
+    else:
+        flash(both(*done), "ok")
 
 
 @blueprint.route("/logout", methods=["POST"])
