@@ -20,6 +20,7 @@ ENTRIES = {
     "incidents": ("checks.incident_list", "事故報告", "Incidents"),
     "report_incident": ("oversight.new_incident", "事故を報告", "Report an incident"),
     "subcontracting": ("oversight.subcontract_list", "再委託", "Subcontracting"),
+    "contracts": ("administration.contract_list", "契約の管理", "Contracts"),
     "register": ("register.register_page", "台帳", "Register"),
 }
 
@@ -29,7 +30,7 @@ ORDER = {
                    "subcontracting", "register"),
     "municipality": ("dashboard", "handovers", "destruction", "incidents", "subcontracting", "register", "media", "checks",
                      "transfers", "scan"),
-    "admin": ("dashboard", "register", "media", "handovers", "checks", "transfers", "destruction", "incidents", "subcontracting",
+    "admin": ("dashboard", "contracts", "register", "media", "handovers", "checks", "transfers", "destruction", "incidents", "subcontracting",
               "scan"),
 }
 
