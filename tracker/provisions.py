@@ -419,7 +419,7 @@ def duties(profile: Profile) -> list[Duty]:
                   ("教育・受講確認を記録し、期限切れの人を画面に表示", "sessions and attendance recorded; lapsed training is flagged")),
              _yes(p.training.results_reported, ("。結果の市への報告を記録", "; the report of results to the city recorded"), ("", ""))))),
         (p.complaints.article, ("苦情処理", "complaints"), ("苦情は直ちに市に報告する", "complaints are reported to the city at once"),
-         ("未対応（苦情はまだ記録できません）", "not yet enforced (complaints cannot be recorded yet)")),
+         ("苦情を記録すると直ちに市へ通知し、経過と終了を記録", "a complaint recorded is told to the city at once, with its progress and closure")),
         (p.inspection.article, ("立入調査", "inspection"), ("市はいつでも調査できる", "the city may inspect at any time"),
          ("点検画面で保管状況と台帳の検証結果を表示", "the inspection page shows holdings and the ledger's verification")),
         (p.closeout.article, ("契約終了時の返還・廃棄", "return or destruction at the end"),
