@@ -10,7 +10,7 @@ import pytest
 
 from tracker import config, db
 from tracker.models import ALL_MODELS, create_schema
-from tracker.workflows import people, places, roster, workplaces
+from tracker.workflows import electronic, people, places, roster, workplaces
 
 PASSWORD = "correct-horse-9"
 
@@ -74,6 +74,10 @@ class Cast:
         self.cabinet = places.create_location(self.admin, "施錠キャビネットA", "cabinet", "storage", site="本社", room="2F 保管室")
         self.work_room = places.create_location(self.admin, "作業室1", "room", "work", site="本社", room="3F")
         self.work_place(self.contract.code)
+        # Art. 6: the city consented beforehand to personal information on the contractor's electronic media.
+        notice = electronic.submit(self.responsible, "KG26", ["usb", "hdd", "ssd", "optical", "tape", "other"],
+                                   "暗号化USBメモリ・外付けHDD", "本社", "課税資料の入力", "AES-256", "separate")
+        electronic.decide(self.city, notice.number, True)
 
     def work_place(self, contract_code, location=None):
         """The work room reported for ``contract_code`` and acknowledged by the city (Art. 9)."""

@@ -45,3 +45,27 @@ def test_the_cli_sets_the_contractor_block(cast, data_dir):
     contract = Contract.get_by_id("KG26")
     assert (contract.contractor_representative, contract.contractor_address) == ("武蔵野 一郎", "東京都小金井市梶野町5丁目")
 
+
+
+def test_the_admin_sets_the_contractor_block_in_the_web_app(client, cast):
+    from conftest import csrf, login
+
+    login(client, "admin")
+    page = client.get("/contracts").get_data(as_text=True)
+    assert "KG26" in page and "代表者の氏名" in page
+    response = client.post("/contracts/KG26", data={"csrf_token": csrf(client), "contractor_representative_title": "代表取締役",
+                                                    "contractor_representative": "武蔵野 一郎"}, follow_redirects=True)
+    assert "契約 KG26 の情報を保存しました" in response.get_data(as_text=True)
+    assert Contract.get_by_id("KG26").contractor_representative == "武蔵野 一郎"
+    refused = client.post("/contracts/KG26", data={"csrf_token": csrf(client), "contractor_address": "所" * 201}, follow_redirects=True)
+    assert "受託者の所在地は200文字以内にしてください" in refused.get_data(as_text=True)
+    assert Contract.get_by_id("KG26").contractor_address == ""
+
+
+def test_only_the_admin_manages_contracts(client, cast):
+    from conftest import csrf, login
+
+    login(client, "yamada")
+    assert client.get("/contracts").status_code == 403
+    assert client.post("/contracts/KG26", data={"csrf_token": csrf(client), "contractor_representative": "誰か"}).status_code == 403
+    assert Contract.get_by_id("KG26").contractor_representative == ""

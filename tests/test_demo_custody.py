@@ -60,7 +60,7 @@ def test_the_demo_tells_the_custody_story(demo_dir):
     assert len(returned_media) >= 2 and {medium.status for medium in returned_media} == {"returned"}
     assert receipt_of[returned.number].kind == "return_receipt"
 
-    assert Document.select().count() <= 7  # each issued PDF costs a second or two
+    assert Document.select().count() <= 8  # each issued PDF costs a second or two (one of them: a 再委託承認申請書)
     assert ledger.verify(settings.attachments_dir).ok
 
 
@@ -97,12 +97,12 @@ def test_the_demo_destroys_checks_and_reports_an_incident(demo_dir):
 
     # The safe's check missed a medium: lost, with an open incident reported preliminarily.
     missed = StorageCheck.get(StorageCheck.status == "completed")
-    (incident,) = incidents.open_for(["KG26"])
+    (incident,) = [found for found in incidents.open_for(["KG26"]) if found.kind == "lost"]
     assert incident.source == missed.number and incident.status == "preliminary" and incident.response_steps
     assert [line.id for line in checks.reconcile(missed).missing] == incident.media
     assert {Medium.get_by_id(medium_id).status for medium_id in incident.media} == {"lost"}
     assert incidents.report_of(incident, "preliminary") is not None
-    assert Incident.select().count() == 1
+    assert Incident.select().count() == 2  # and the broken seal the city gave an instruction on (test_oversight_demo.py)
 
     assert ledger.verify(settings.attachments_dir).ok
 
@@ -119,7 +119,7 @@ def test_the_demo_fills_the_custody_pages(demo_dir):
     assert waiting in dashboard and requested in dashboard
     # The city sees the destruction waiting for its approval and the open incident.
     applied = DestructionApplication.get(DestructionApplication.status == "applied").number
-    incident = Incident.get().number
+    incident = Incident.get(Incident.kind == "lost").number
     assert applied in dashboard and incident in dashboard
     inspection = client.get("/contracts/KG26/inspection")
     assert inspection.status_code == 200 and incident in inspection.get_data(as_text=True)

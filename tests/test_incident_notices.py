@@ -242,3 +242,18 @@ def test_pages_report_an_incident_by_hand_show_it_to_the_city_and_take_its_instr
     responsible.post("/contracts/KG26/response-plan", data={"csrf_token": csrf(responsible), "contacts": "市民税課",
                                                             "steps": "作業停止", "decides": "取扱責任者"})
     assert "KG26/v1" in city.get("/contracts/KG26/response-plan").get_data(as_text=True)
+
+
+def test_cli_sets_the_mail_server_and_the_address_and_sends_what_waits(cast, data_dir, smtp_server, monkeypatch):
+    from tests.conftest import run_cli
+
+    controller, inbox = smtp_server
+    incidents.open_by_hand(cast.worker, "KG26", "leaked", "USBの置き忘れ")
+    assert run_cli("--data", str(data_dir), "contract", "notify-email", "KG26", "not-an-address").exit_code == 1  # refused
+    assert run_cli("--data", str(data_dir), "contract", "notify-email", "KG26", "shiminzei@city.koganei.example").exit_code == 0
+    waiting = run_cli("--data", str(data_dir), "notices", "send")
+    assert waiting.exit_code == 5 and "SMTP" in waiting.output  # no server yet: still 未送信, said why
+    assert run_cli("--data", str(data_dir), "config", "set-smtp", "127.0.0.1", "--port", str(controller.port),
+                   "--sender", "mediatrail@contractor.example").exit_code == 0
+    sent = run_cli("--data", str(data_dir), "notices", "send")
+    assert sent.exit_code == 0 and "送信 1 件" in sent.output and len(inbox.messages) == 1

@@ -8,6 +8,8 @@ import click
 from tracker import config
 from tracker.cli import cli, config_group, contract, open_database, refusals_are_messages
 
+EXIT_NOT_SENT = 5  # some notice could not be sent yet (it waits, recorded): for cron to alert on
+
 
 @config_group.command("set-smtp")
 @click.argument("host", default="")
@@ -46,7 +48,8 @@ def notices():
 @click.pass_obj
 @refusals_are_messages
 def notices_send(data_dir):
-    """Send every notice not yet sent (run it from cron: nothing is lost while the server is down)."""
+    """Send every notice not yet sent (run it from cron: nothing is lost while the server is down).
+    Exit 5 while any is still not sent."""
     from tracker.workflows import notices as workflow
 
     settings = open_database(data_dir)
@@ -54,4 +57,4 @@ def notices_send(data_dir):
     click.echo(f"送信 {sent} 件、未送信 {failed} 件 / sent {sent}, not yet sent {failed}")
     for notice in workflow.pending():
         click.echo(f"  {notice.number} {notice.title} — {notice.last_error}")
-    raise SystemExit(1 if failed else 0)
+    raise SystemExit(EXIT_NOT_SENT if failed else 0)

@@ -63,15 +63,20 @@ from tracker.workflows import (
     contracts,
     copies,
     destruction,
+    electronic,
     handovers,
+    incident_instructions,
     incidents,
     labelling,
     media,
+    notices,
     people,
     places,
     pledges,
+    response_plans,
     roster,
     scans,
+    subcontracting,
     training,
     transfers,
     workplaces,
@@ -181,6 +186,7 @@ class _Story:
         self.handover_waiting_for_the_city()
         self.destruction_waiting(received[DESTRUCTION_ASKED])
         self.second_contract_under_the_generic_profile()
+        self.the_citys_oversight([received[index] for index in MOVED])
         for moment, _order, action in sorted(self.later, key=lambda entry: entry[:2]):
             with timeutil.clock_at(moment):
                 action()
@@ -496,7 +502,8 @@ class _Story:
                 admin, GENERIC_CONTRACT, "令和8年度 特定健康診査結果データ入力業務委託", "三鷹市",
                 contractor="株式会社武蔵野データサービス", client_section="健康福祉部 健康推進課",
                 contractor_address="東京都小金井市梶野町5丁目", contract_number="三鷹市契約第2026-1203号",
-                period_start="2026-06-01", period_end="2027-02-28", profile="generic",
+                # Ends within the generic profile's reminder window: the dashboard shows the close-out coming.
+                period_start="2026-06-01", period_end=(self.day(45).date() + timedelta(days=40)).isoformat(), profile="generic",
             )
             contracts.update_contract(admin, GENERIC_CONTRACT, contractor_representative_title="代表取締役",
                                       contractor_representative="武蔵野 一郎")
@@ -504,6 +511,10 @@ class _Story:
             people.sign_pledge(yamada, GENERIC_CONTRACT)
             _rostered(yamada, self.actors["kobayashi"], GENERIC_CONTRACT, "sato", "worker")
             people.sign_pledge(sato, GENERIC_CONTRACT)
+            # Art. 6: the contractor tells Mitaka what its data will sit on, and Mitaka consents.
+            notice = electronic.submit(yamada, GENERIC_CONTRACT, ["usb", "optical"], "受領したUSBメモリ（ハードウェア暗号化）・DVD-R",
+                                       "本社 東小金井 2階 保管室", "健診結果データの入力", "AES-256", "separate")
+            electronic.decide(self.actors["kobayashi"], notice.number, True, "鍵は別送とすること")
             for kind, title, items, records, extra in (
                 ("paper", "特定健康診査 問診票（原票）", ["氏名", "生年月日", "問診回答"], 320, {}),
                 ("usb", "健診結果データ（受領分）", ["氏名", "生年月日", "検査値"], 4800, {"encrypted": True, "encryption": ENCRYPTION["usb"]}),
@@ -545,6 +556,53 @@ class _Story:
         self.at(self.day(45, 9, 30), lambda: roster.apply_add(
             yamada, CONTRACT, "ito", "worker", employer="株式会社ひかり人材サービス", employment_type="dispatched",
             effective_from=self.date(47), reason="課税資料の入力件数の増加に伴う増員（派遣）"))
+
+    # ---- the city's oversight (Art. 14, 19): a plan, a seal broken, a subcontractor waiting ------
+
+    def the_citys_oversight(self, at_second_site: list[str]) -> None:
+        """Day 2: the emergency response plan and the city's mail address for notices. Day 43: the
+        seal of the box kept at the data centre is found broken — the incident opens and the city
+        is told at once (no mail server in the demo: the notice waits, shown
+        as 未送信); the city instructs, the contractor answers. Day 44: a shredding firm is applied
+        for as a subcontractor and waits for the city's approval."""
+        yamada, sato, takahashi = self.actors["yamada"], self.actors["sato"], self.actors["takahashi"]
+        numbers = {}
+
+        def prepare():
+            notices.set_recipient(self.actors["admin"], CONTRACT, "shiminzei@city.koganei.example")
+            response_plans.record(
+                yamada, CONTRACT,
+                "1. 取扱責任者 山田（携帯 090-0000-0000）\n2. 小金井市 市民部 市民税課（042-000-0000、shiminzei@city.koganei.example）\n3. 代表取締役",
+                "作業を止め、関係する媒体と場所を確保する → 台帳で最終確認の記録を確かめる → 市へ第一報（当日中）",
+                "作業停止は取扱責任者、本人への通知と公表は小金井市が判断する")
+
+        def seal_found_broken():
+            # Found while taking the box out of the data centre's fire-proof store: reported by hand
+            # from the medium's page (a transfer or a storage check noting it opens the same draft).
+            incidents.open_by_hand(sato, CONTRACT, "seal_broken", "耐火書庫B の保管箱の封印 T-SEAL-0001 の破損", media_ids=at_second_site,
+                                   circumstances="封印シールの端が剥がれていた（保管庫は施錠されたまま）", place="府中データセンター 地下1階 保管庫")
+
+        def instruct():
+            (incident,) = [i for i in incidents.open_for([CONTRACT]) if i.kind == "seal_broken"]
+            numbers["instruction"] = incident_instructions.give(
+                takahashi, incident.number, "移送に関わった者から事情を聴取し、媒体の内容に変更がないことを確認して報告すること").key
+
+        def answer():
+            incident_instructions.respond(yamada, numbers["instruction"], "佐藤・鈴木から聴取済み。2点とも件数・内容を台帳と照合し変更なし")
+
+        def apply_for_subcontractor():
+            subcontracting.apply(
+                yamada, self.settings, CONTRACT, name="株式会社多摩セキュアシュレッド", address="東京都府中市晴見町2丁目",
+                reason="HDDの破砕（H-5）に必要な設備を自社で持たないため", work="HDD・SSDの物理破壊（破砕）と破砕証明の発行",
+                personal_information="市民税課税資料（氏名・住所・所得）を記録したHDD（暗号化済み）",
+                safety_measures="施錠された破砕室、監視カメラ、入退室記録、従業員の誓約書",
+                supervision="取扱責任者が破砕に立ち会い、媒体IDを読み取り、作業報告書と写真を受領する")
+
+        self.at(self.day(1, 17), prepare)
+        self.at(self.day(43, 14), seal_found_broken)
+        self.at(self.day(43, 16), instruct)
+        self.at(self.day(44, 10), answer)
+        self.at(self.day(44, 11), apply_for_subcontractor)
 
     # ---- helpers --------------------------------------------------------------------------------
 

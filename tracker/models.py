@@ -110,11 +110,12 @@ class Contract(BaseModel):
     # added after the first data folders, so older ones get the columns empty (models._add_missing_columns).
     contractor_representative_title = peewee.CharField(default="")  # 代表取締役
     contractor_representative = peewee.CharField(default="")  # 武蔵野 一郎
+    closed_at = peewee.CharField(null=True)  # the close-out (Art. 17(1)): the contractor's access ends here
 
     ledger_fields = (
         "title", "client", "client_section", "contractor", "contractor_address",
         "contract_number", "period_start", "period_end", "created_at",
-        "profile", "profile_requested", "profile_request_reason", "notify_email",
+        "profile", "profile_requested", "profile_request_reason", "notify_email", "closed_at",
         "contractor_representative_title", "contractor_representative",
     )
 
@@ -902,6 +903,104 @@ class SupervisionReport(BaseModel):
     ledger_fields = ("subcontract", "supervised_on", "method", "findings", "reported_by", "reported_at")
 
 
+CLOSEOUT_DESIGNATIONS = ("return", "destroy")
+
+
+class Closeout(BaseModel):
+    """The contract's end (Art. 17(1)): what the city designated for each medium (returned or
+    destroyed), and the contractor's completion report once nothing is held."""
+
+    key = peewee.CharField(primary_key=True)  # the contract's code
+    designations = JSONField(default=dict)  # {medium ID: "return" | "destroy"}
+    designated_by = peewee.CharField(null=True)  # a municipality login
+    designated_at = peewee.CharField(null=True)
+    completed_by = peewee.CharField(null=True)
+    completed_at = peewee.CharField(null=True)
+    note = peewee.TextField(default="")
+
+    ledger_fields = ("designations", "designated_by", "designated_at", "completed_by", "completed_at", "note")
+
+
+ELECTRONIC_NOTICE_KINDS = ("usb", "hdd", "ssd", "optical", "tape", "other", "work_pc", "transmission")
+ELECTRONIC_NOTICE_STATUSES = ("submitted", "consented", "refused")
+KEY_DELIVERY = ("separate", "together", "none")
+
+
+class ElectronicNotice(BaseModel):
+    """電磁的記録媒体 届出 (Art. 6): before the contractor records the contract's personal
+    information on an electronic medium or a work PC, or sends it electronically, it tells the
+    city what, where, why and how it is encrypted, and waits for the city's consent."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-E0001
+    contract = peewee.ForeignKeyField(Contract, backref="electronic_notices")
+    status = peewee.CharField(choices=[(s, s) for s in ELECTRONIC_NOTICE_STATUSES])
+    kinds = JSONField(default=list)  # what it covers: medium kinds, "work_pc", "transmission"
+    description = peewee.TextField()  # the devices (model, serial) or the transmission route
+    place = peewee.CharField()  # where they are used / kept
+    purpose = peewee.TextField()  # why
+    encryption = peewee.CharField()  # the method
+    key_delivery = peewee.CharField(default="none")  # KEY_DELIVERY: how the key travels
+    submitted_by = peewee.CharField()
+    submitted_at = peewee.CharField()
+    decided_by = peewee.CharField(null=True)  # a municipality login
+    decided_at = peewee.CharField(null=True)
+    decision_note = peewee.TextField(default="")
+
+    ledger_fields = ("contract", "status", "kinds", "description", "place", "purpose", "encryption", "key_delivery",
+                     "submitted_by", "submitted_at", "decided_by", "decided_at", "decision_note")
+
+
+class Transmission(BaseModel):
+    """One sending of the contract's personal information by electronic means (Art. 6(5)),
+    under a notice the city consented to."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-X0001
+    contract = peewee.ForeignKeyField(Contract, backref="transmissions")
+    notice = peewee.ForeignKeyField(ElectronicNotice, backref="transmissions")
+    sent_at = peewee.CharField()
+    recipient = peewee.CharField()
+    content = peewee.TextField()  # what was sent (files, records)
+    means = peewee.CharField()  # e.g. LGWAN メール, SFTP
+    encryption = peewee.CharField()
+    key_delivery = peewee.CharField(default="none")
+    recorded_by = peewee.CharField()
+    recorded_at = peewee.CharField()
+
+    ledger_fields = ("contract", "notice", "sent_at", "recipient", "content", "means", "encryption", "key_delivery",
+                     "recorded_by", "recorded_at")
+
+
+CONCERN_KINDS = ("complaint", "improvement")
+CONCERN_STATUSES = ("open", "answered", "closed")
+
+
+class Concern(BaseModel):
+    """One register for a complaint received (Art. 18: reported to the city at once, its
+    progress, its closure) and the city's improvement instruction after an inspection (Art.
+    12(2)(3): entered by the city with a deadline, the contractor's response, closed by the city)."""
+
+    number = peewee.CharField(primary_key=True)  # KG26-C0001
+    contract = peewee.ForeignKeyField(Contract, backref="concerns")
+    kind = peewee.CharField(choices=[(k, k) for k in CONCERN_KINDS])
+    status = peewee.CharField(choices=[(s, s) for s in CONCERN_STATUSES])
+    title = peewee.CharField()
+    detail = peewee.TextField()
+    source = peewee.CharField(default="")  # who complained / which inspection
+    received_at = peewee.CharField()  # when received (complaint) or given (instruction)
+    entered_by = peewee.CharField()
+    due = peewee.CharField(null=True)  # the instruction's deadline (ISO date)
+    progress = JSONField(default=list)  # [{"at", "by", "text"}]
+    response = peewee.TextField(default="")
+    responded_by = peewee.CharField(null=True)
+    responded_at = peewee.CharField(null=True)
+    closed_by = peewee.CharField(null=True)
+    closed_at = peewee.CharField(null=True)
+    closing_note = peewee.TextField(default="")
+
+    ledger_fields = ("contract", "kind", "status", "title", "detail", "source", "received_at", "entered_by", "due",
+                     "progress", "response", "responded_by", "responded_at", "closed_by", "closed_at", "closing_note")
+
+
 NOTICE_STATUSES = ("pending", "sent")
 
 
@@ -945,7 +1044,7 @@ PROJECTED_MODELS = (
     SupervisionCheck, Attachment, Medium,
     Handover, HandoverItem, ListColumnMapping, Transfer, TransferItem, CopyRequest,
     DestructionApplication, DestructionItem, Evidence, StorageCheck, CheckScan, Incident, Document,
-    ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport,
+    ResponsePlan, Instruction, Notice, LoginThrottle, Subcontract, SupervisionReport, Closeout, ElectronicNotice, Transmission, Concern,
 )
 PROJECTED_BY_TABLE = {model._meta.table_name: model for model in PROJECTED_MODELS}
 ALL_MODELS = PROJECTED_MODELS + (Event, EventMedium, ScanReceipt, Meta, CheckExpected)

@@ -419,12 +419,13 @@ def duties(profile: Profile) -> list[Duty]:
                   ("教育・受講確認を記録し、期限切れの人を画面に表示", "sessions and attendance recorded; lapsed training is flagged")),
              _yes(p.training.results_reported, ("。結果の市への報告を記録", "; the report of results to the city recorded"), ("", ""))))),
         (p.complaints.article, ("苦情処理", "complaints"), ("苦情は直ちに市に報告する", "complaints are reported to the city at once"),
-         ("未対応（苦情はまだ記録できません）", "not yet enforced (complaints cannot be recorded yet)")),
+         ("苦情を記録すると直ちに市へ通知し、経過と終了を記録", "a complaint recorded is told to the city at once, with its progress and closure")),
         (p.inspection.article, ("立入調査", "inspection"), ("市はいつでも調査できる", "the city may inspect at any time"),
          ("点検画面で保管状況と台帳の検証結果を表示", "the inspection page shows holdings and the ledger's verification")),
         (p.closeout.article, ("契約終了時の返還・廃棄", "return or destruction at the end"),
          (f"終了時に市の指定する方法で返還又は廃棄（{p.closeout.reminder_days}日前から案内）", f"returned or destroyed as the city designates at the end (reminded {p.closeout.reminder_days} days ahead)"),
-         ("終了時の収支を確認", "the close-out balance is checked")),
+         ("期限前から案内、市が媒体ごとに返還・廃棄を指定、保有・所在不明・未終了の事故が残る間は完了報告を拒否、終了後は受託者の操作・閲覧を拒否",
+          "reminded ahead, the city designates return or destruction per medium, the close-out is refused while anything is held, missing or an incident open, and afterwards the contractor is locked out")),
     ]
     return [Duty(article=article, name_ja=name[0], name_en=name[1], rule_ja=rule[0], rule_en=rule[1],
                  enforced_ja=enforced[0], enforced_en=enforced[1]) for article, name, rule, enforced in rows]

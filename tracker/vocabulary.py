@@ -109,6 +109,17 @@ EVENTS = {
     "notice.queued": ("市への通知（送信待ち）", "notice to the city queued"),
     "notice.sent": ("市への通知の送信", "notice to the city sent"),
     "notice.failed": ("市への通知の送信失敗（再送します）", "notice to the city failed (will retry)"),
+    "electronic.notified": ("電磁的記録媒体の届出（第6条）", "electronic media notice (Art. 6)"),
+    "electronic.consented": ("電磁的記録媒体の届出への承諾", "electronic media notice consented"),
+    "electronic.refused": ("電磁的記録媒体の届出の不承諾", "electronic media notice refused"),
+    "electronic.transmitted": ("電子送信の記録（第6条第5号）", "electronic transmission logged (Art. 6(5))"),
+    "concern.received": ("苦情の受付（第18条）", "complaint received (Art. 18)"),
+    "concern.instructed": ("市の改善指示（第12条）", "improvement instruction (Art. 12)"),
+    "concern.progress": ("苦情・指示の経過", "complaint or instruction progress"),
+    "concern.responded": ("改善指示への報告", "instruction answered"),
+    "concern.closed": ("苦情・指示の終了", "complaint or instruction closed"),
+    "closeout.designated": ("契約終了時の返還・廃棄の指定（第17条第1項）", "return or destruction designated for the close-out (Art. 17(1))"),
+    "contract.closed": ("契約の終了処理（完了報告）", "contract closed out (completion report)"),
     "subcontract.applied": ("再委託の承認申請（第14条第2項）", "subcontracting applied for (Art. 14(2))"),
     "subcontract.approved": ("再委託の承認", "subcontracting approved"),
     "subcontract.rejected": ("再委託の却下", "subcontracting rejected"),
@@ -138,6 +149,9 @@ DOCUMENTS = {
     "destruction_application": ("消去・廃棄申請書", "destruction application"),
     "destruction_certificate": ("消去・廃棄証明書", "destruction certificate"),
     "subcontract_application": ("再委託承認申請書", "subcontracting application"),
+    "closeout_report": ("完了報告書", "close-out report"),
+    "concern_record": ("苦情・指示の記録", "complaint or instruction record"),
+    "electronic_notice": ("電磁的記録媒体 届出書", "electronic media notice"),
 }
 
 HANDOVER_STATUSES = {
@@ -245,6 +259,19 @@ FIRST_REPORT_STATES = {
     "on_time": ("期限内に報告済", "reported in time"),
     "late": ("期限後に報告", "reported late"),
 }
+
+ELECTRONIC_NOTICE_KINDS = {
+    "usb": ("USBメモリ", "USB stick"), "hdd": ("HDD", "hard disk"), "ssd": ("SSD", "SSD"),
+    "optical": ("光ディスク", "optical disc"), "tape": ("磁気テープ", "tape"), "other": ("その他の電子媒体", "other electronic medium"),
+    "work_pc": ("業務用PC", "work PC"), "transmission": ("電子送信", "electronic transmission"),
+}
+
+ELECTRONIC_NOTICE_STATUSES = {"submitted": ("市の回答待ち", "awaiting the city"), "consented": ("承諾済", "consented"),
+                              "refused": ("不承諾", "refused")}
+
+CONCERN_KINDS = {"complaint": ("苦情", "complaint"), "improvement": ("改善指示", "improvement instruction")}
+CONCERN_STATUSES = {"open": ("対応中", "open"), "answered": ("改善報告済（市の確認待ち）", "answered, awaiting the city"),
+                    "closed": ("終了", "closed")}
 
 SUBCONTRACT_STATUSES = {
     "applied": ("市の承認待ち", "awaiting the city's approval"),

@@ -14,6 +14,7 @@ from tracker.models import create_schema
 from tracker.workflows import adoption
 from tracker.timeutil import format_jst, wareki
 from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, roster_pages, scanning, security, training_pages
+from tracker.web import administration
 from tracker.web.navigation import menu_for
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -71,6 +72,7 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(certificate.blueprint)
     app.register_blueprint(scanning.blueprint)
+    app.register_blueprint(administration.blueprint)
     auth.PUBLIC_ENDPOINTS.update(custody.PUBLIC_ENDPOINTS)  # an auditor verifies a paper without an account
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in
     security.install(app)

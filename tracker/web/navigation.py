@@ -20,17 +20,20 @@ ENTRIES = {
     "incidents": ("checks.incident_list", "事故報告", "Incidents"),
     "report_incident": ("oversight.new_incident", "事故を報告", "Report an incident"),
     "subcontracting": ("oversight.subcontract_list", "再委託", "Subcontracting"),
+    "contracts": ("administration.contract_list", "契約の管理", "Contracts"),
+    "electronic": ("oversight.electronic_page", "電子媒体の届出", "Electronic media"),
+    "concerns": ("oversight.concern_list", "苦情・指示", "Complaints and instructions"),
     "register": ("register.register_page", "台帳", "Register"),
 }
 
 # A new page's menu entry goes into ENTRIES and into each role's order here (not into base.html).
 ORDER = {
     "contractor": ("dashboard", "scan", "handovers", "media", "checks", "transfers", "destruction", "incidents", "report_incident",
-                   "subcontracting", "register"),
-    "municipality": ("dashboard", "handovers", "destruction", "incidents", "subcontracting", "register", "media", "checks",
-                     "transfers", "scan"),
-    "admin": ("dashboard", "register", "media", "handovers", "checks", "transfers", "destruction", "incidents", "subcontracting",
-              "scan"),
+                   "subcontracting", "electronic", "concerns", "register"),
+    "municipality": ("dashboard", "handovers", "destruction", "incidents", "concerns", "subcontracting", "electronic", "register",
+                     "media", "checks", "transfers", "scan"),
+    "admin": ("dashboard", "contracts", "register", "media", "handovers", "checks", "transfers", "destruction", "incidents", "subcontracting",
+              "electronic", "concerns", "scan"),
 }
 
 

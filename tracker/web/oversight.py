@@ -1,6 +1,7 @@
-"""Pages for the city's oversight (Art. 14, 17(1), 19): incidents of every kind opened by hand,
-the city told at once, its instructions and the contractor's responses, and each contract's
-emergency response plan.
+"""Pages for the city's oversight (Art. 6, 12, 14, 17(1), 18, 19): incidents of every kind opened by hand,
+the city told at once, its instructions and the contractor's responses, each contract's
+emergency response plan, subcontracting, electronic media notices and transmissions, and the
+contract's close-out.
 
 Routes parse the form, call one workflow and redirect back with what happened. Notices to the
 city queued by any request are sent right after it (``deliver_notices``), so an incident opened
@@ -14,10 +15,10 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from tracker import vocabulary
 from tracker.errors import DomainError
-from tracker.models import Contract, Notice
+from tracker.models import HELD_STATUSES, Contract, Medium, Notice
 from tracker.web.custody import _then
 from tracker.web.i18n import message, translate
-from tracker.workflows import access, incident_instructions, incidents, notices, response_plans, subcontracting
+from tracker.workflows import access, closeout, concerns, electronic, incident_instructions, incidents, notices, response_plans, subcontracting
 
 blueprint = Blueprint("oversight", __name__)
 
@@ -35,9 +36,13 @@ def oversight_templates():
     def oversight_attention(contracts: list[str]) -> dict:
         return {"overdue_reports": incidents.overdue(contracts), "unsent_notices": notices.pending(contracts),
                 "unanswered_instructions": incident_instructions.unanswered(contracts),
-                "waiting_subcontracts": subcontracting.waiting(contracts)}
+                "waiting_subcontracts": subcontracting.waiting(contracts),
+                "closeout_reminders": closeout.reminders(contracts),
+                "open_concerns": concerns.open_for(contracts)}
     return {"incident_kinds": vocabulary.INCIDENT_KINDS, "first_report_states": vocabulary.FIRST_REPORT_STATES,
-            "notice_statuses": vocabulary.NOTICE_STATUSES, "subcontract_statuses": vocabulary.SUBCONTRACT_STATUSES, "first_report_state": incidents.first_report_state,
+            "notice_statuses": vocabulary.NOTICE_STATUSES, "subcontract_statuses": vocabulary.SUBCONTRACT_STATUSES,
+            "concern_kinds": vocabulary.CONCERN_KINDS, "concern_statuses": vocabulary.CONCERN_STATUSES,
+            "electronic_kinds": vocabulary.ELECTRONIC_NOTICE_KINDS, "electronic_statuses": vocabulary.ELECTRONIC_NOTICE_STATUSES, "first_report_state": incidents.first_report_state,
             "oversight_attention": oversight_attention}
 
 
@@ -150,3 +155,127 @@ def supervise_subcontract(number):
     return _then(lambda: subcontracting.record_supervision(g.user, number, form.get("supervised_on", ""), form.get("method", ""),
                                                            form.get("findings", "")),
                  ("監督の記録を登録しました", "supervision recorded"), url_for("oversight.subcontract_page", number=number))
+
+
+# ---- the contract's end (Art. 17(1)) ----------------------------------------------------------
+
+
+@blueprint.route("/contracts/<code>/closeout")
+def closeout_page(code):
+    contract = access.get_contract(code)
+    access.require_read(g.user, contract)
+    held = list(Medium.select().where((Medium.contract == contract.code) & Medium.status.in_(HELD_STATUSES)).order_by(Medium.id))
+    return render_template("closeout.html", contract=contract, row=closeout.get(contract.code), held=held,
+                           left=closeout.outstanding(contract.code), report=closeout.report_of(contract.code),
+                           reminder=next(iter(closeout.reminders([contract.code])), None), names=access.user_names(),
+                           may_complete=not contract.closed_at and access.allows(access.require_responsible, g.user, contract))
+
+
+@blueprint.route("/contracts/<code>/closeout/designate", methods=["POST"])
+def closeout_designate(code):
+    chosen = {name.removeprefix("medium_"): value for name, value in request.form.items()
+              if name.startswith("medium_") and value}
+    return _then(lambda: closeout.designate(g.user, code, chosen), ("指定を記録しました", "designation recorded"),
+                 url_for("oversight.closeout_page", code=code))
+
+
+@blueprint.route("/contracts/<code>/closeout/complete", methods=["POST"])
+def closeout_complete(code):
+    try:
+        closeout.complete(g.user, current_app.config["SETTINGS"], code, request.form.get("note", ""))
+    except DomainError as error:
+        flash(message(error), "error")
+        return redirect(url_for("oversight.closeout_page", code=code))
+    flash(translate("完了報告書を発行し、契約を終了しました。受託者はこの契約を操作・閲覧できなくなります",
+                    "close-out report issued; the contract is closed and the contractor's accounts no longer reach it"), "ok")
+    return redirect(url_for("pages.dashboard"))
+
+
+# ---- electronic media and transmissions (Art. 6) ----------------------------------------------
+
+
+@blueprint.route("/electronic")
+def electronic_page():
+    contracts = access.readable_contracts(g.user)
+    mine = [contract for contract in Contract.select().where(Contract.code.in_(contracts))]
+    rows = electronic.of_contracts(contracts)
+    return render_template("electronic.html", rows=rows, sent=electronic.transmissions(contracts), names=access.user_names(),
+                           papers={row.number: electronic.notice_paper(row) for row in rows},
+                           may_submit=[c for c in mine if access.allows(access.require_responsible, g.user, c)],
+                           may_send=[c for c in mine if access.allows(access.require_custody, g.user, c)])
+
+
+@blueprint.route("/electronic", methods=["POST"])
+def electronic_submit():
+    form = request.form
+
+    def submit_and_issue():
+        notice = electronic.submit(g.user, form.get("contract", ""), form.getlist("kinds"), form.get("description", ""),
+                                   form.get("place", ""), form.get("purpose", ""), form.get("encryption", ""),
+                                   form.get("key_delivery", "none"))
+        electronic.issue_paper(g.user, notice.number, current_app.config["SETTINGS"])
+    return _then(submit_and_issue, ("届出書を発行しました。市の承諾を待ちます", "notice issued; waiting for the city's consent"),
+                 url_for("oversight.electronic_page"))
+
+
+@blueprint.route("/electronic/<number>/decision", methods=["POST"])
+def electronic_decide(number):
+    consent = request.form.get("decision") == "consent"
+    return _then(lambda: electronic.decide(g.user, number, consent, request.form.get("note", "")),
+                 (("承諾しました", "consented") if consent else ("不承諾としました", "refused")), url_for("oversight.electronic_page"))
+
+
+@blueprint.route("/electronic/transmissions", methods=["POST"])
+def electronic_transmission():
+    form = request.form
+    return _then(lambda: electronic.record_transmission(g.user, form.get("contract", ""), form.get("recipient", ""),
+                                                        form.get("content", ""), form.get("means", ""), form.get("sent_at", "")),
+                 ("送信を記録しました", "transmission recorded"), url_for("oversight.electronic_page"))
+
+
+# ---- complaints and improvement instructions (Art. 18, 12(2)(3)) --------------------------------
+
+
+@blueprint.route("/concerns", methods=["GET", "POST"])
+def concern_list():
+    contracts = access.readable_contracts(g.user)
+    mine = list(Contract.select().where(Contract.code.in_(contracts)))
+    if request.method == "POST":
+        form = request.form
+        try:
+            if g.user.is_municipality:
+                row = concerns.give_instruction(g.user, form.get("contract", ""), form.get("title", ""), form.get("detail", ""),
+                                                form.get("due", ""), form.get("source", ""))
+            else:
+                row = concerns.receive_complaint(g.user, form.get("contract", ""), form.get("title", ""), form.get("detail", ""),
+                                                 form.get("source", ""), form.get("received_at", ""))
+        except DomainError as error:
+            flash(message(error), "error")
+            return redirect(url_for("oversight.concern_list"))
+        flash(translate(f"{row.number} を記録しました", f"{row.number} recorded"), "ok")
+        return redirect(url_for("oversight.concern_page", number=row.number))
+    return render_template("concerns.html", rows=concerns.of_contracts(contracts), contracts=mine,
+                           may_complain=[c for c in mine if access.allows(access.require_custody, g.user, c)])
+
+
+@blueprint.route("/concerns/<number>")
+def concern_page(number):
+    row = concerns.readable(g.user, number)
+    return render_template("concern.html", row=row, record=concerns.record_of(row), names=access.user_names(),
+                           may_act=access.allows(access.require_custody, g.user, row.contract),
+                           may_answer=access.allows(access.require_responsible, g.user, row.contract))
+
+
+@blueprint.route("/concerns/<number>", methods=["POST"])
+def concern_action(number):
+    form, back = request.form, url_for("oversight.concern_page", number=number)
+    action = form.get("do", "")
+    actions = {
+        "progress": (lambda: concerns.add_progress(g.user, number, form.get("text", "")), ("経過を記録しました", "progress recorded")),
+        "response": (lambda: concerns.respond(g.user, number, form.get("response", "")), ("改善報告を記録しました", "response recorded")),
+        "close": (lambda: concerns.close(g.user, number, form.get("note", "")), ("終了しました", "closed")),
+        "record": (lambda: concerns.issue_record(g.user, number, current_app.config["SETTINGS"]), ("記録を発行しました", "record issued")),
+    }
+    if action not in actions:
+        return redirect(back)
+    return _then(actions[action][0], actions[action][1], back)

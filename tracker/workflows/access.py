@@ -41,6 +41,7 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
             "委託者（市）の職員は媒体を保管・取扱いしません。受託者の従事者が操作してください",
             "municipality staff do not hold media; a contractor's worker must do this",
         )
+    require_not_closed(actor, contract)
     entry = roster_entry(actor, contract)
     if entry is None or not entry.active:
         if _waiting_for_approval(actor, contract):
@@ -98,11 +99,22 @@ def require_read(actor: User, contract: Contract | str) -> None:
     if actor.is_municipality or actor.is_admin:
         return
     contract = get_contract(contract)
+    require_not_closed(actor, contract)
     entry = roster_entry(actor, contract)
     if entry is None or not entry.active:
         raise NotAllowed(
             f"契約「{contract.title}」の記録を閲覧する権限がありません",
             f"no access to the records of contract {contract.code}",
+        )
+
+
+def require_not_closed(actor: User, contract: Contract) -> None:
+    """After the close-out (Art. 17(1)) the contractor's staff no longer act on or read the
+    contract; the city and administrators still read everything."""
+    if contract.closed_at and not (actor.is_municipality or actor.is_admin):
+        raise NotAllowed(
+            f"契約「{contract.title}」は終了処理（完了報告）済みのため、受託者は操作・閲覧できません（第17条第1項）",
+            f"contract {contract.code} has been closed out; the contractor's accounts can no longer act on or read it (Art. 17(1))",
         )
 
 
@@ -125,8 +137,8 @@ def readable_contracts(actor: User) -> list[str]:
     if actor.is_municipality or actor.is_admin:
         return [code for (code,) in Contract.select(Contract.code).tuples()]
     return [
-        entry.contract_id
-        for entry in RosterEntry.select().where((RosterEntry.user == actor.login) & RosterEntry.removed_at.is_null())
+        code for (code,) in RosterEntry.select(RosterEntry.contract).join(Contract)
+        .where((RosterEntry.user == actor.login) & RosterEntry.removed_at.is_null() & Contract.closed_at.is_null()).tuples()
     ]
 
 

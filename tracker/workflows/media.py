@@ -8,9 +8,9 @@ from __future__ import annotations
 from labels import ids
 from tracker import db, ledger, vocabulary
 from tracker.errors import InvalidInput, WrongState
-from tracker.models import MEDIUM_KINDS, Medium, User
+from tracker.models import ELECTRONIC_KINDS, MEDIUM_KINDS, Medium, User
 from tracker.timeutil import now_iso
-from tracker.workflows import access, inputs, places, profiles, workplaces
+from tracker.workflows import access, electronic, inputs, places, profiles, workplaces
 
 # Which statuses each move may start from; everything else is refused with the reason.
 MOVABLE_FROM = {
@@ -37,10 +37,14 @@ def register(
     contract = access.get_contract(contract_code)
     access.require_custody(actor, contract)
     place = places.get_location(location) if location else None
+    if place is not None:
+        require_lockable(contract, place)
     row = new_medium_row(
         contract.code, kind, title, status="stored" if place else "received",
         location=place.code if place else None, custodian=None if place else actor.login, **details,
     )
+    if row["kind"] in ELECTRONIC_KINDS and (row["record_count"] or row["pi_items"]):
+        electronic.require_consent(contract, row["kind"], "登録する", "registering it")  # Art. 6: the city consents first
     with db.writing():
         (medium_id,) = next_medium_ids(contract.code, 1)
         ledger.append(event_kind, actor.login, contract=contract.code, data=event_data or {},
@@ -105,6 +109,7 @@ def store(actor: User, medium_id: str, location_code: str) -> Medium:
             f"{place.name} は作業場所です。保管は施錠できる保管場所にしてください（第7条第1号）",
             f"{place.name} is a work place; store media in a lockable storage place (Art. 7(1))",
         )
+    require_lockable(medium.contract, place)
     with db.writing():
         medium = _require_status(medium_id, "store")
         return _move(actor, medium, "medium.stored", {"location": place.code},
@@ -123,6 +128,8 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
         )
     workplaces.require_usable(medium.contract, place)
     purpose = inputs.require_text(purpose, "持出しの目的", "purpose")
+    if _made_by_contractor(medium):
+        electronic.require_medium_consent(medium, "持ち出す", "taking it out")
     rule = profiles.for_contract(medium.contract).electronic_media
     if rule.encrypt_take_out:
         require_encrypted(medium, rule.encryption_article, "持ち出して", "it is taken out")
@@ -132,6 +139,20 @@ def take_out(actor: User, medium_id: str, work_place_code: str, purpose: str, du
         medium = _require_status(medium_id, "take_out")
         return _move(actor, medium, "medium.taken_out", {"location": place.code, "purpose": purpose, "due_back": due_back},
                      status="in_use", location=place.code, custodian=actor.login, purpose=purpose, due_back=due_back)
+
+
+def require_lockable(contract, place) -> None:
+    """Art. 7(1): kept only where it can be locked, where the contract's provisions say so."""
+    rule = profiles.for_contract(contract).storage
+    profiles.require_allowed(contract, f"{place.name} は施錠できる場所として登録されていないため、保管できません",
+                             f"{place.name} is not registered as lockable; media cannot be stored there",
+                             rule.article, place.lockable or not rule.lockable_required)
+
+
+def _made_by_contractor(medium: Medium) -> bool:
+    """Registered by hand here (not listed by the city at a handover, not an approved copy)."""
+    first = ledger.timeline(medium.id)[:1]
+    return bool(first) and first[0].kind == "medium.registered"
 
 
 def require_encrypted(medium: Medium, article: str, doing_ja: str, doing_en: str) -> None:

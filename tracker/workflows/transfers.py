@@ -10,12 +10,13 @@ The transfer record PDF is issued on arrival.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from tracker import db, ledger
 from tracker.documents import transfers as transfer_papers
 from tracker.errors import WrongState
-from tracker.models import Medium, Transfer, TransferItem, User
+from tracker.models import Medium, RosterEntry, Transfer, TransferItem, User
 from tracker.timeutil import now_iso
 from tracker.workflows import access, incidents, inputs, media, notices, papers, places, profiles
 
@@ -46,6 +47,7 @@ def plan(
     custodians = [name for name in custodians if name]
     if not custodians:
         raise WrongState("運搬する担当者（移送責任者）を入力してください", "name the people carrying the media")
+    custodians = require_carriers(contract, custodians, approval_reference)
     row = {
         "contract": contract.code, "status": "preparing",
         "purpose": inputs.require_text(purpose, "移送の目的", "purpose", 200),
@@ -60,6 +62,32 @@ def plan(
         ledger.append("transfer.planned", actor.login, contract=contract.code, data={"number": number},
                       changes={"transfer": {number: row}})
     return Transfer.get_by_id(number)
+
+
+def require_carriers(contract, custodians: list[str], approval_reference: str) -> list[str]:
+    """Art. 7(4): the media travel with people on the contract's roster who signed its pledge
+    (named by name or login; recorded by name), or with a carrier firm the city approved — then
+    the approval's reference is given and names not on the roster are taken as the firm's."""
+    people = {}
+    for entry in RosterEntry.select().join(User).where((RosterEntry.contract == contract.code) & RosterEntry.removed_at.is_null()):
+        if access.has_pledge(entry.user, contract):
+            people[_normal(entry.user.name)] = people[_normal(entry.user.login)] = entry.user.name
+    carriers, strangers = [], []
+    for name in custodians:
+        found = people.get(_normal(name))
+        carriers.append(found or name[:100])
+        if found is None:
+            strangers.append(name)
+    if strangers and not (approval_reference or "").strip():
+        raise WrongState(
+            f"運搬者「{'、'.join(strangers)}」は取扱者名簿（誓約書提出済み）にありません。名簿の者が運搬するか、市の承認を得た運送事業者ならその承認番号を入力してください（第7条第4号）",
+            f"carriers {', '.join(strangers)} are not on the roster with a signed pledge; have people on the roster carry the media, "
+            "or give the approval reference of a carrier firm the city approved (Art. 7(4))", carriers=strangers)
+    return carriers
+
+
+def _normal(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
 
 
 @dataclass(frozen=True)
