@@ -77,7 +77,8 @@ OPEN = """
 import sys
 from tracker import config, db
 from pathlib import Path
-settings = config.load(Path(sys.argv[1])); db.connect(settings.database_url)
+from tracker.models import create_schema
+settings = config.load(Path(sys.argv[1])); db.connect(settings.database_url); create_schema()  # as the CLI opens a folder
 """
 CSV_EXPORT = OPEN + """
 from tracker import register
