@@ -6,7 +6,9 @@ check completed at 00:30 JST on the 1st counts for the 1st, not for the last day
 month as its UTC date would. A place never checked counts from the day it was registered. A
 check is ``due`` from a week before that day (a quarter of the interval when that is shorter)
 and ``overdue`` from the day after; a place holding media without an interval is
-``unscheduled``. Intervals are days only, on purpose: a "monthly" check is 28 or 30 days, so
+``unscheduled``. The interval that counts is the shortest of the place's own and those of the
+provisions its contracts run under (``[storage_checks] interval_days`` of each contract's
+profile): a place may be checked more often than a city asks, never less. Intervals are days only, on purpose: a "monthly" check is 28 or 30 days, so
 the due day is plain arithmetic on calendar days and never depends on month lengths.
 
 **A session.** A check is per place, not per contract: a cabinet may hold media of several
@@ -60,7 +62,7 @@ from tracker.documents import checks as check_papers
 from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, WrongState
 from tracker.models import CheckExpected, CheckScan, Document, Event, Incident, Location, Medium, StorageCheck, User, canonical_json
 from tracker.timeutil import JST, format_jst, now_iso, to_jst, utc_now
-from tracker.workflows import access, incidents, inputs, media, papers
+from tracker.workflows import access, incidents, inputs, media, papers, profiles
 
 DUE_NOTICE_DAYS = 7
 DUE_STATES = ("ok", "due", "overdue", "unscheduled")
@@ -81,6 +83,7 @@ class Schedule:
     since: date | None  # JST day the interval counts from: the last check, or the place's registration
     next_due: date | None
     state: str  # see DUE_STATES
+    interval_days: int | None = None  # the interval that counts (see the module's docstring)
 
 
 def today() -> date:
@@ -114,18 +117,32 @@ def schedules(contracts: list[str]) -> list[Schedule]:
     places = list(Location.select().where(Location.code.in_(list(held))).order_by(Location.code))
     newest = last_checks([place.code for place in places])
     registered = _registered_on_each([place.code for place in places if place.code not in newest])
-    return [_schedule(place, held[place.code], newest.get(place.code), registered.get(place.code), on) for place in places]
+    required = required_intervals({contract for counts in held.values() for contract in counts})
+    return [_schedule(place, held[place.code], newest.get(place.code), registered.get(place.code), on, required) for place in places]
 
 
 def schedule_of(place: Location, counts: dict[str, int], on: date) -> Schedule:
-    return _schedule(place, counts, last_check(place.code), None, on)
+    return _schedule(place, counts, last_check(place.code), None, on, required_intervals(set(counts)))
 
 
-def _schedule(place: Location, counts: dict[str, int], last: StorageCheck | None, registered: date | None, on: date) -> Schedule:
+def required_intervals(contracts: set[str]) -> dict[str, int]:
+    """Each contract's longest allowed storage-check interval, from the provisions it runs under
+    (read once per contract, not once per place)."""
+    return {code: profiles.for_contract(code).storage_checks.interval_days for code in sorted(contracts)}
+
+
+def effective_interval(own: int | None, contracts, required: dict[str, int]) -> int | None:
+    """The shortest of the place's own interval and its contracts' provisions' (None: neither sets one)."""
+    found = [days for days in (own, *(required.get(code) for code in contracts)) if days]
+    return min(found) if found else None
+
+
+def _schedule(place: Location, counts: dict[str, int], last: StorageCheck | None, registered: date | None, on: date,
+              required: dict[str, int]) -> Schedule:
     since = to_jst(last.completed_at).date() if last else (registered or _registered_on(place.code))
-    interval = place.check_interval_days
+    interval = effective_interval(place.check_interval_days, counts, required)
     due = next_due(since, interval) if interval and since else None
-    return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on))
+    return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on), interval)
 
 
 def attention(contracts: list[str]) -> list[Schedule]:
@@ -603,7 +620,7 @@ def sign_off(actor: User, number: str, settings) -> list[Document]:
 
 def report_data(check: StorageCheck, contract_code: str) -> check_papers.ReportData:
     """What one contract's 保管状況点検報告 prints, read from the recorded rows."""
-    interval = check.location.check_interval_days
+    interval = effective_interval(check.location.check_interval_days, [contract_code], required_intervals({contract_code}))
     completed_on = to_jst(check.completed_at).date() if check.completed_at else None
     lines = reconcile(check, [contract_code])
     return check_papers.ReportData(

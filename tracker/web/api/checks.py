@@ -42,7 +42,7 @@ def start_check(body: s.NewCheck):
 def check_schedule():
     return [{
         "location": row.location.code, "name": row.location.name, "contracts": row.contracts, "media": row.media,
-        "interval_days": row.location.check_interval_days, "last_check": row.last_check.number if row.last_check else None,
+        "interval_days": row.interval_days, "last_check": row.last_check.number if row.last_check else None,
         "last_checked_at": row.last_check.completed_at if row.last_check else None,
         "next_due": row.next_due.isoformat() if row.next_due else None, "state": row.state,
     } for row in checks.schedules(access.readable_contracts(g.user))]
