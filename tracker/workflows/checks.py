@@ -650,12 +650,16 @@ def reports(check: StorageCheck) -> list[Document]:
 
 
 def require_read(actor: User, check: StorageCheck) -> None:
-    """City staff and admins read every check; others those they took part in or whose media
-    include their contracts' (and then see only those media)."""
+    """Admins read every check; others those whose media include a contract they read (and then
+    see only those media). A check of a place that held no media involves no contract: city
+    staff and those who took part read it."""
     access.require_active(actor)
-    if actor.is_municipality or actor.is_admin or actor.login in check.participants:
+    if actor.is_admin:
         return
-    if set(access.readable_contracts(actor)) & set(involved_contracts(check)):
+    involved = involved_contracts(check)
+    if set(access.readable_contracts(actor)) & set(involved):
+        return
+    if not involved and (actor.is_municipality or actor.login in check.participants):
         return
     raise NotAllowed(f"点検 {check.number} の記録を閲覧する権限がありません", f"no access to storage check {check.number}")
 

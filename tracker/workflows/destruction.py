@@ -333,7 +333,7 @@ def _refuse_all(problems: list[tuple[str, DomainError]]) -> None:
 def decide(city_user: User, number: str, approve: bool, note: str = "") -> DestructionApplication:
     """The city approves (with any conditions) or rejects (saying why). The approval number is the
     application number with 「-承認」: one approval per application, visibly linked to it."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_application(number).contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         found = get_application(number)
@@ -356,7 +356,7 @@ def withdraw(city_user: User, number: str, reason: str) -> DestructionApplicatio
     """The city takes its approval back before anything is destroyed; the media are free again.
     The withdrawal is the application's latest decision (who, when, why); the approval stays in
     the ledger."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_application(number).contract)
     reason = inputs.require_text(reason, "撤回の理由", "reason for the withdrawal", 2000)
     with db.writing():
         found = get_application(number)
@@ -572,7 +572,7 @@ def witness(actor: User, settings, number: str, name: str = "", signature: str =
     URL from the canvas), stored as an attachment like any photo."""
     application = get_application(number)
     if actor.is_municipality:
-        access.require_municipality(actor)
+        access.require_municipality(actor, application.contract)
         row, drawn = {"witness": actor.login}, None
     else:
         access.require_custody(actor, application.contract)
