@@ -43,7 +43,7 @@ def refused(call, message_en: str):
 def test_a_responsible_person_of_another_contract_cannot_set_the_interval_of_a_place_holding_only_kg26_media(cast, mitaka):
     media.register(cast.worker, "KG26", "paper", "原票", location=cast.cabinet.code)
     refused(lambda: places.set_check_interval(mitaka["responsible"], cast.cabinet.code, 30),
-            "ito is not on the roster of contract KG26 (Art. 8)")
+            "ito is not on the roster of contract KG26 (Koganei City special provisions, Art. 8)")
     assert Location.get_by_id(cast.cabinet.code).check_interval_days is None
     assert places.set_check_interval(cast.responsible, cast.cabinet.code, 30).check_interval_days == 30
     assert places.set_check_interval(cast.admin, cast.cabinet.code, 60).check_interval_days == 60
@@ -105,4 +105,4 @@ def test_an_action_without_a_contract_yet_needs_the_rule_on_one_of_ones_own(cast
     access.authorize(mitaka["responsible"], "responsible")  # MT26
     refused(lambda: access.authorize(cast.city, "custody"), "municipality staff do not hold media; a contractor's worker must do this")
     roster.remove(cast.responsible, "KG26", "sato", reason="異動")
-    refused(lambda: access.authorize(cast.worker, "custody"), "sato was removed from the roster of contract KG26 (Art. 8)")
+    refused(lambda: access.authorize(cast.worker, "custody"), "sato was removed from the roster of contract KG26 (Koganei City special provisions, Art. 8)")

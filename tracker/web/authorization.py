@@ -18,8 +18,10 @@ from collections.abc import Callable
 from flask import g, request
 
 from tracker.errors import NotAllowed, NotAuthenticated
-from tracker.models import Document
-from tracker.workflows import access, checks, copies, destruction, handovers, incidents, inputs, media, places, transfers
+from tracker.models import Document, RosterApplication
+from tracker.workflows import (
+    access, checks, copies, destruction, handovers, incidents, inputs, media, places, subcontracting, transfers,
+)
 
 PUBLIC = "public"  # no login: the login page, static files, the CA certificate, the API's description
 
@@ -59,11 +61,26 @@ def _contract(args):
 
 
 def _check(args):
+    """Reading a check: the contracts of every medium expected or scanned there."""
     return checks.involved_contracts(checks.get_check(args["number"]))
+
+
+def _check_parts(args):
+    """Acting in a check: the contracts whose media were at the place (another contract's medium
+    scanned there is a finding, not a say in the check)."""
+    return checks.parts_of(checks.get_check(args["number"]))
 
 
 def _place(args):
     return places.contracts_at(places.get_location(args["code"]).code)
+
+
+def _subcontract(args):
+    return subcontracting.get_subcontract(args["number"]).contract
+
+
+def _roster_application(args):
+    return inputs.find_paper(RosterApplication, args["number"], "名簿の変更申請", "roster application").contract
 
 
 def _form_contract(_args):
@@ -84,6 +101,7 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "certificate.download_der": (PUBLIC, _none),
     "certificate.download_pem": (PUBLIC, _none),
     "api.openapi": (PUBLIC, _none),
+    "auth.change_password": ("signed_in", _none),  # one's own, with the current password
     # ---- pages: lists, dashboards, labels that lead to a page (each shows only what one may read)
     "pages.dashboard": ("signed_in", _none),
     "pages.media_list": ("signed_in", _none),
@@ -135,18 +153,19 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "custody.transfer_record": ("read", _transfer),
     "custody.decide_copy": ("city", _copy_request),
     "custody.make_copy": ("custody", _copy_request),
-    "custody.document_page": ("read", _document),
+    "custody.document_page": (PUBLIC, _none),  # the paper's proof to anyone holding it; its content only to readers
     "custody.document_pdf": ("read", _document),
-    "custody.compare_document": ("read", _document),
+    "custody.compare_document": (PUBLIC, _none),  # compares an uploaded PDF, records nothing
     # ---- pages: storage checks, places, incidents, inspection
     "checks.start_check": ("custody_at_place", _none),
     "checks.check_page": ("read_check", _check),
-    "checks.scan_into_check": ("custody_at_place", _check),
-    "checks.device_report": ("custody_at_place", _check),
-    "checks.note_seal": ("custody_at_place", _check),
-    "checks.release_device": ("custody_at_place", _check),
-    "checks.complete_check": ("complete_check", _check),
-    "checks.sign_off": ("sign_off_check", _check),
+    "checks.scan_into_check": ("custody_at_place", _check_parts),
+    "checks.device_report": ("custody_at_place", _check_parts),
+    "checks.note_seal": ("custody_at_place", _check_parts),
+    "checks.release_device": ("custody_at_place", _check_parts),
+    "checks.complete_check": ("complete_check", _check_parts),
+    "checks.sign_off": ("sign_off_check", _check_parts),
+    "checks.abandon_check": ("abandon_check", _check_parts),
     "checks.check_report": ("read", _contract),
     "checks.set_interval": ("check_interval", _place),
     "checks.incident_page": ("read", _incident),  # POST edits: the responsible person (below)
@@ -163,10 +182,30 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "oversight.answer_instruction": ("responsible", _incident),
     "oversight.resend_notices": ("signed_in", _none),
     "oversight.response_plan": ("read", _contract),  # POST records a plan: the responsible person (below)
+    "oversight.subcontract_list": ("signed_in", _none),  # POST applies: the responsible person (below)
+    "oversight.subcontract_page": ("read", _subcontract),
+    "oversight.decide_subcontract": ("city", _subcontract),
+    "oversight.supervise_subcontract": ("responsible", _subcontract),
+    # ---- pages: the roster, pledges, work places, training (forms with several actions: the
+    # table asks for a reader of the contract, the workflow of each action for the rest)
+    "roster.roster_page": ("read", _contract),
+    "roster.apply": ("manage", _contract),
+    "roster.remove": ("manage", _contract),
+    "roster.decide": ("city", _roster_application),
+    "roster.issue_paper": ("read", _contract),
+    "roster.pledge_form": ("pledge_form", _contract),
+    "roster.record_sheet": ("responsible", _contract),
+    "roster.record_submission": ("responsible", _contract),
+    "roster.confirm": ("city", _contract),
+    "roster.sheet": ("read", _contract),
+    "roster.work_places_page": ("read", _contract),
+    "roster.work_place_action": ("read", _contract),
+    "training.training_page": ("read", _contract),
+    "training.training_action": ("read", _contract),
     # ---- pages: the scanning component (look-ups answer only what one may read; recording is custody)
     "scanning.scan_page": ("signed_in", _none),
     "scanning.identify": ("signed_in", _none),
-    "scanning.decode_frame": ("signed_in", _none),
+    "scanning.decode_frame": ("read", _none),  # decoding costs: only someone who reads a contract
     "scanning.record": ("custody", _none),
     # ---- pages: destruction
     "destruction.apply": ("responsible", _form_contract),
@@ -225,11 +264,12 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "api.start_check": ("custody_at_place", _none),
     "api.report_device": ("custody_at_place", _none),
     "api.get_check": ("read_check", _check),
-    "api.scan_into_check": ("custody_at_place", _check),
-    "api.note_seal": ("custody_at_place", _check),
-    "api.release_device": ("custody_at_place", _check),
-    "api.complete_check": ("complete_check", _check),
-    "api.sign_off": ("sign_off_check", _check),
+    "api.scan_into_check": ("custody_at_place", _check_parts),
+    "api.note_seal": ("custody_at_place", _check_parts),
+    "api.release_device": ("custody_at_place", _check_parts),
+    "api.complete_check": ("complete_check", _check_parts),
+    "api.sign_off": ("sign_off_check", _check_parts),
+    "api.abandon_check": ("abandon_check", _check_parts),
     "api.check_report": ("read", _contract),
     "api.list_incidents": ("signed_in", _none),
     "api.get_incident": ("read", _incident),
@@ -252,7 +292,8 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
 }
 
 # A page whose GET reads and whose POST changes: the POST's action.
-POST_ACTIONS = {"checks.incident_page": "responsible", "oversight.response_plan": "responsible"}
+POST_ACTIONS = {"checks.incident_page": "responsible", "oversight.response_plan": "responsible",
+                "oversight.subcontract_list": "responsible"}
 
 
 def authorize(endpoint: str, args: dict, user, method: str = "GET") -> None:

@@ -55,18 +55,7 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
     require_not_closed(actor, contract)
     entry = roster_entry(actor, contract)
     if entry is None or not entry.active:
-        if _waiting_for_approval(actor, contract):
-            why_ja = f"{actor.name} さんを契約「{contract.title}」の名簿に加える申請は市の承認待ちです。承認されるまで取り扱えません"
-            why_en = f"{actor.login}'s addition to the roster of contract {contract.code} is waiting for the city's approval"
-        elif entry is None:
-            why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません"
-            why_en = f"{actor.login} is not on the roster of contract {contract.code}"
-        else:
-            why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿から外されています"
-            why_en = f"{actor.login} was removed from the roster of contract {contract.code}"
-        from tracker.workflows import profiles  # the article of the contract's own provisions
-
-        profiles.require_allowed(contract, why_ja, why_en, profiles.for_contract(contract).roster.article, False)
+        _refuse_off_roster(actor, contract, entry)
     if not has_pledge(actor, contract):
         from tracker.workflows import pledges  # which form, from the contract's profile
 
@@ -81,6 +70,22 @@ def require_custody(actor: User, contract: Contract | str) -> RosterEntry:
     if lapsed:
         raise NotAllowed(*lapsed)
     return entry
+
+
+def _refuse_off_roster(actor: User, contract: Contract, entry: RosterEntry | None) -> None:
+    """Why someone not (or no longer) on the roster may not act, naming the contract's own article."""
+    if _waiting_for_approval(actor, contract):
+        why_ja = f"{actor.name} さんを契約「{contract.title}」の名簿に加える申請は市の承認待ちです。承認されるまで取り扱えません"
+        why_en = f"{actor.login}'s addition to the roster of contract {contract.code} is waiting for the city's approval"
+    elif entry is None:
+        why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません"
+        why_en = f"{actor.login} is not on the roster of contract {contract.code}"
+    else:
+        why_ja = f"{actor.name} さんは契約「{contract.title}」の取扱者名簿から外されています"
+        why_en = f"{actor.login} was removed from the roster of contract {contract.code}"
+    from tracker.workflows import profiles  # the article of the contract's own provisions
+
+    profiles.require_allowed(contract, why_ja, why_en, profiles.for_contract(contract).roster.article, False)
 
 
 def require_responsible(actor: User, contract: Contract | str) -> RosterEntry:
@@ -130,17 +135,26 @@ def require_signed_in(actor: User | None, _contract=None) -> None:
     require_active(actor)
 
 
-def require_rostered(actor: User, contract: Contract | str) -> RosterEntry:
-    """Reading and signing one's own pledge: on the contract's roster (a pledge not yet needed)."""
+def require_rostered(actor: User, contract: Contract | str) -> RosterEntry | None:
+    """Reading and signing one's own pledge: on the contract's roster (a pledge not yet needed),
+    or waiting for the city to approve one's addition (the pledge goes with the application)."""
     contract = get_contract(contract)
     require_active(actor)
     entry = roster_entry(actor, contract)
+    if (entry is None or not entry.active) and _waiting_for_approval(actor, contract):
+        return None
     if entry is None or not entry.active:
-        raise NotAllowed(
-            f"{actor.name} さんは契約「{contract.title}」の取扱者名簿に登録されていません（第8条）",
-            f"{actor.login} is not on the roster of contract {contract.code} (Art. 8)",
-        )
+        _refuse_off_roster(actor, contract, entry)
     return entry
+
+
+def require_reader_or_applicant(actor: User, contract: Contract | str) -> None:
+    """A printable pledge form: those who read the contract, or someone whose addition waits for
+    the city's approval (who prints their own form only)."""
+    contract = get_contract(contract)
+    require_active(actor)
+    if not _waiting_for_approval(actor, contract):
+        require_read(actor, contract)
 
 
 def require_city_or_custody(actor: User, contract: Contract | str) -> None:
@@ -154,9 +168,9 @@ def require_city_or_custody(actor: User, contract: Contract | str) -> None:
         require_custody(actor, contract)
 
 
-def require_place_manager(actor: User, contract: Contract | str) -> None:
-    """A storage place's check interval: an admin (places are theirs), or the responsible
-    person of the contract(s) whose media it holds."""
+def require_manager(actor: User, contract: Contract | str) -> None:
+    """Roster changes and a storage place's check interval: an admin (users and places are
+    theirs), or the contract's responsible person."""
     require_active(actor)
     if not actor.is_admin:
         require_responsible(actor, contract)
@@ -288,16 +302,18 @@ ACTIONS: dict[str, Rule] = {
     "signed_in": Rule(require_signed_in, NONE, "一覧・ダッシュボード（閲覧できる契約の分だけ表示）"),
     "read": Rule(require_read, CONTRACT, "契約の記録・媒体・文書を見る"),
     "read_check": Rule(require_read, PLACE, "点検を見る（関係する契約の一つを閲覧できる人）"),
-    "pledge": Rule(require_rostered, CONTRACT, "自分の誓約書を読み、提出する（名簿に登録された人）"),
+    "pledge": Rule(require_rostered, CONTRACT, "自分の誓約書を読み、提出する（名簿に登録された人、追加の承認待ちの人）"),
+    "pledge_form": Rule(require_reader_or_applicant, CONTRACT, "誓約書の様式を印刷する（契約を閲覧できる人、追加の承認待ちの人は自分の分）"),
     # custody: on the roster, with a pledge (Art. 8, 11)
     "custody": Rule(require_custody, CONTRACT, "媒体の登録・保管・持出し・引渡し・移送・複製・廃棄の実施"),
     "custody_at_place": Rule(require_custody, PLACE, "点検の開始・読取り・封印・端末（場所の契約の一つ）"),
-    "complete_check": Rule(require_custody, EVERY_AT_PLACE, "点検の完了（場所の契約すべて）"),
+    "complete_check": Rule(require_custody, PLACE, "点検の完了（自分の契約の部分。他の契約・場所外のコードは記録のみ）"),
     # the responsible person (取扱責任者)
     "responsible": Rule(require_responsible, CONTRACT, "廃棄の申請・事故報告・名簿の管理"),
-    "sign_off_check": Rule(require_responsible, EVERY_AT_PLACE, "点検の確認（場所の契約すべての取扱責任者）"),
+    "sign_off_check": Rule(require_responsible, PLACE, "点検の確認（自分の契約の部分の取扱責任者）"),
     "abandon_check": Rule(require_check_closer, PLACE, "点検の中止（場所の契約の取扱責任者、または管理者）"),
-    "check_interval": Rule(require_place_manager, EVERY_AT_PLACE, "点検間隔の設定（場所の契約すべての取扱責任者、または管理者）"),
+    "check_interval": Rule(require_manager, EVERY_AT_PLACE, "点検間隔の設定（場所の契約すべての取扱責任者、または管理者）"),
+    "manage": Rule(require_manager, CONTRACT, "名簿の変更の申請・取消し（取扱責任者、または管理者）"),
     # the city (委託者): its own contracts only
     "city": Rule(require_municipality, CONTRACT, "複製・廃棄・プロファイル変更の承認（その契約の市の職員）"),
     "city_or_device": Rule(require_city_or_custody, CONTRACT, "市の確認・立会い（市の職員本人、または受託者の端末で本人のパスワード）"),
@@ -325,6 +341,15 @@ def authorize(actor: User | None, action: str, subject: Contract | str | Iterabl
     else:
         contracts = [] if rule.scope == CONTRACT else list(subject or [])
         _require_for_one(actor, rule.who, contracts or _own_contracts(actor))
+
+
+def may(actor: User | None, action: str, subject=None) -> bool:
+    """Whether ``authorize`` would let ``actor`` do ``action``: for showing a button."""
+    try:
+        authorize(actor, action, subject)
+        return True
+    except DomainError:
+        return False
 
 
 def _own_contracts(actor: User) -> list[str]:

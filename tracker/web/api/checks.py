@@ -103,6 +103,12 @@ def sign_off(number):
     return {"check": check_json(checks.get_check(number)), "documents": [document_json(document) for document in documents]}
 
 
+@route("/checks/<number>/abandon", "POST", summary=("点検の中止（理由。取扱責任者または管理者）", "Abandon an open check, saying why (responsible person or admin)"),
+       body=s.RequiredReason, response=s.StorageCheck, errors=(403, 404, 409), examples=CHECK)
+def abandon_check(number, body: s.RequiredReason):
+    return check_json(checks.abandon(g.user, number, body.reason))
+
+
 @route("/checks/<number>/report/<code>.pdf", summary=("保管状況点検報告（契約ごと、発行前はプレビュー）", "The check report of one contract, as issued or a preview"),
        response="application/pdf", errors=(403, 404), examples={**CHECK, "code": "KG26"})
 def check_report(number, code):

@@ -95,7 +95,7 @@ def add_evidence(number):
        summary=("市の立会い", "The city's witness: a municipality token, or name and a drawn signature (PNG data URL)"),
        body=s.Witness, body_required=False, response=s.Destruction, errors=(403, 404, 409), examples=APPLICATION)
 def witness(number, body: s.Witness):
-    return application_json(destruction.witness(g.user, settings(), number, body.name or "", body.signature or ""))
+    return application_json(destruction.witness(g.user, settings(), number, signature=body.signature or ""))
 
 
 @route("/destructions/<number>/complete", "POST",
