@@ -15,14 +15,17 @@ and an issued paper; MT26 of Mitaka City with its own worker; and the people bel
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from conftest import PASSWORD, Cast, login
 from labels import payload
 from tracker import config, db, ledger
-from tracker.models import Event
+from tracker.models import ElectronicNotice, Event
 from tracker.workflows import (
-    checks, copies, destruction, handovers, incidents, media, people, registers, roster, subcontracting, tokens, transfers,
+    checks, concerns, copies, destruction, handovers, incidents, media, people, registers, roster, subcontracting, tokens,
+    transfers,
 )
 
 OK, FORBIDDEN, LOGIN = "ok", 403, "login"
@@ -62,6 +65,8 @@ ANSWERS: dict[str, dict[str, object]] = {
     "city_or_device": {"anonymous": LOGIN, "worker": OK, "responsible": OK, "city": OK, "admin": FORBIDDEN,
                        "other_worker": FORBIDDEN, "no_pledge": FORBIDDEN, "removed": FORBIDDEN, "other_city": FORBIDDEN,
                        "deactivated": DISABLED},
+    # users, tokens, contracts
+    "admin": {**{who: FORBIDDEN for who in PRINCIPALS}, "anonymous": LOGIN, "deactivated": DISABLED, "admin": OK},
     # a place holding KG26's media: its check interval; ending its open check; KG26's roster changes
     "place_manager": {**{who: FORBIDDEN for who in PRINCIPALS}, "anonymous": LOGIN, "deactivated": DISABLED,
                       "responsible": OK, "admin": OK},
@@ -70,6 +75,14 @@ ANSWERS: dict[str, dict[str, object]] = {
 EXPECTED: dict[tuple[str, str], str] = {
     ("auth.login", "GET"): "public", ("auth.login", "POST"): "public", ("auth.logout", "POST"): "public",
     ("auth.change_password", "GET"): "signed_in", ("auth.change_password", "POST"): "signed_in",
+    ("auth.accounts", "GET"): "admin", ("auth.set_account_active", "POST"): "admin", ("auth.revoke_token", "POST"): "admin",
+    ("administration.contract_list", "GET"): "admin", ("administration.update_contract", "POST"): "admin",
+    ("checks.verify_in_full", "POST"): "read", ("oversight.closeout_page", "GET"): "read",
+    ("oversight.closeout_designate", "POST"): "city", ("oversight.closeout_complete", "POST"): "responsible",
+    ("oversight.electronic_page", "GET"): "signed_in", ("oversight.electronic_submit", "POST"): "responsible",
+    ("oversight.electronic_decide", "POST"): "city", ("oversight.electronic_transmission", "POST"): "custody",
+    ("oversight.concern_list", "GET"): "signed_in", ("oversight.concern_list", "POST"): "read",
+    ("oversight.concern_page", "GET"): "read", ("oversight.concern_action", "POST"): "read",
     ("static", "GET"): "public", ("certificate.page", "GET"): "public", ("certificate.download_der", "GET"): "public",
     ("certificate.download_pem", "GET"): "public", ("api.openapi", "GET"): "public",
     # pages: lists and dashboards
@@ -192,7 +205,8 @@ def events() -> int:
     return Event.select().where(Event.kind.not_in(DELIVERY)).count()
 
 # The least a form needs for the route to know its contract.
-MINIMAL_FORM = {"pages.register_medium": {"contract": "KG26"}, "custody.start_handover": {"contract": "KG26"},
+MINIMAL_FORM = {"pages.register_medium": {"contract": "KG26"}, "oversight.electronic_submit": {"contract": "KG26"},
+                "oversight.electronic_transmission": {"contract": "KG26"}, "custody.start_handover": {"contract": "KG26"},
                 "custody.plan_transfer": {"contract": "KG26"}, "destruction.apply": {"contract": "KG26"},
                 "register.issue_register_pdf": {"contract": "KG26"}}
 
@@ -244,14 +258,19 @@ class World:
                                            supervision="取扱責任者が立ち会う")
         people.create_user(cast.admin, "nakamura", "中村 六郎", "contractor", PASSWORD)  # waits for the city's approval
         roster_application = roster.apply_add(cast.responsible, "KG26", "nakamura", "worker")
+        concern = concerns.give_instruction(cast.city, "KG26", "施錠の徹底", "保管庫の施錠記録をつけること", "2026-12-31")
+        notice = ElectronicNotice.select().order_by(ElectronicNotice.number).first()
+        spare_token = tokens.create_token(cast.responsible, "spare")  # the admin's revoke route is tried on this one
         self.values = {
             "medium_id": self.medium, "serial": document.serial, "contract_code": "KG26", "sha256": "0" * 64,
             "signature": payload.medium_url(self.medium, settings.secret, settings.base_url).rsplit("/", 1)[1],
-            "filename": "style.css", "role": "worker",
+            "filename": "style.css", "role": "worker", "login": "nakamura",
+            "token_id": hashlib.sha256(spare_token.encode()).hexdigest(),
         }
         self.numbers = {"/handovers/": handover.number, "/transfers/": transfer.number, "/copy-requests/": copy_request.number,
                         "/destructions/": application.number, "/incidents/": incident.number, "/checks/": check.number,
-                        "/subcontracts/": subcontract.number, "/roster/": roster_application.number}
+                        "/subcontracts/": subcontract.number, "/roster/": roster_application.number,
+                        "/concerns/": concern.number, "/electronic/": notice.number}
         self.codes = {"/contracts/": "KG26", "/locations/": cast.cabinet.code, "/checks/": "KG26"}
         self.location_signature = payload.location_url(cast.cabinet.code, settings.secret, settings.base_url).rsplit("/", 1)[1]
         self.cabinet = cast.cabinet.code

@@ -20,7 +20,8 @@ from flask import g, request
 from tracker.errors import NotAllowed, NotAuthenticated
 from tracker.models import Document, RosterApplication
 from tracker.workflows import (
-    access, checks, copies, destruction, handovers, incidents, inputs, media, places, subcontracting, transfers,
+    access, checks, concerns, copies, destruction, electronic, handovers, incidents, inputs, media, places, subcontracting,
+    transfers,
 )
 
 PUBLIC = "public"  # no login: the login page, static files, the CA certificate, the API's description
@@ -83,6 +84,14 @@ def _roster_application(args):
     return inputs.find_paper(RosterApplication, args["number"], "名簿の変更申請", "roster application").contract
 
 
+def _electronic_notice(args):
+    return electronic.get_notice(args["number"]).contract
+
+
+def _concern(args):
+    return concerns.get_concern(args["number"]).contract
+
+
 def _form_contract(_args):
     # A form's choice of contract (a short text field; files in the same form are not opened).
     return request.form.get("contract") or None
@@ -102,6 +111,11 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "certificate.download_pem": (PUBLIC, _none),
     "api.openapi": (PUBLIC, _none),
     "auth.change_password": ("signed_in", _none),  # one's own, with the current password
+    "auth.accounts": ("admin", _none),
+    "auth.set_account_active": ("admin", _none),
+    "auth.revoke_token": ("admin", _none),
+    "administration.contract_list": ("admin", _none),
+    "administration.update_contract": ("admin", _none),
     # ---- pages: lists, dashboards, labels that lead to a page (each shows only what one may read)
     "pages.dashboard": ("signed_in", _none),
     "pages.media_list": ("signed_in", _none),
@@ -202,6 +216,17 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
     "roster.work_place_action": ("read", _contract),
     "training.training_page": ("read", _contract),
     "training.training_action": ("read", _contract),
+    "checks.verify_in_full": ("read", _contract),
+    "oversight.closeout_page": ("read", _contract),
+    "oversight.closeout_designate": ("city", _contract),
+    "oversight.closeout_complete": ("responsible", _contract),
+    "oversight.electronic_page": ("signed_in", _none),  # POST: the responsible person's notice (below)
+    "oversight.electronic_submit": ("responsible", _form_contract),
+    "oversight.electronic_decide": ("city", _electronic_notice),
+    "oversight.electronic_transmission": ("custody", _form_contract),
+    "oversight.concern_list": ("signed_in", _none),  # POST: a complaint or the city's instruction (below)
+    "oversight.concern_page": ("read", _concern),
+    "oversight.concern_action": ("read", _concern),  # answer, close: each action's workflow says who
     # ---- pages: the scanning component (look-ups answer only what one may read; recording is custody)
     "scanning.scan_page": ("signed_in", _none),
     "scanning.identify": ("signed_in", _none),
@@ -293,7 +318,7 @@ ENDPOINTS: dict[str, tuple[str, Subject]] = {
 
 # A page whose GET reads and whose POST changes: the POST's action.
 POST_ACTIONS = {"checks.incident_page": "responsible", "oversight.response_plan": "responsible",
-                "oversight.subcontract_list": "responsible"}
+                "oversight.subcontract_list": "responsible", "oversight.concern_list": "read"}
 
 
 def authorize(endpoint: str, args: dict, user, method: str = "GET") -> None:

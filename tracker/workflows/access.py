@@ -32,7 +32,7 @@ def require_active(actor: User) -> None:
         raise NotAllowed(f"{actor.name} さんのアカウントは無効です", f"{actor.login}'s account is disabled")
 
 
-def require_admin(actor: User) -> None:
+def require_admin(actor: User, _contract=None) -> None:
     require_active(actor)
     if not actor.is_admin:
         raise NotAllowed("この操作はシステム管理者だけが行えます", "only a system administrator may do this")
