@@ -81,7 +81,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("oversight.closeout_designate", "POST"): "city", ("oversight.closeout_complete", "POST"): "responsible",
     ("oversight.electronic_page", "GET"): "signed_in", ("oversight.electronic_submit", "POST"): "responsible",
     ("oversight.electronic_decide", "POST"): "city", ("oversight.electronic_transmission", "POST"): "custody",
-    ("oversight.concern_list", "GET"): "signed_in", ("oversight.concern_list", "POST"): "read",
+    ("oversight.concern_list", "GET"): "signed_in", ("oversight.concern_list", "POST"): "read_any",
     ("oversight.concern_page", "GET"): "read", ("oversight.concern_action", "POST"): "read",
     ("static", "GET"): "public", ("certificate.page", "GET"): "public", ("certificate.download_der", "GET"): "public",
     ("certificate.download_pem", "GET"): "public", ("api.openapi", "GET"): "public",
