@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from tracker import config, db
-from tracker.models import ALL_MODELS, create_schema
-from tracker.workflows import electronic, people, places, roster, workplaces
+from tracker.models import ALL_MODELS, Contract, User, create_schema
+from tracker.workflows import access, electronic, people, places, roster, workplaces
 
 PASSWORD = "correct-horse-9"
 
@@ -83,15 +83,25 @@ class Cast:
         """The work room reported for ``contract_code`` and acknowledged by the city (Art. 9)."""
         code = (location or self.work_room).code
         workplaces.report(self.responsible, contract_code, code, "東京都小金井市本町1-1 本社3F", "入退室管理、施錠")
-        return workplaces.acknowledge(self.city, contract_code, code)
+        return workplaces.acknowledge(self.official_for(contract_code), contract_code, code)
 
 
     def rostered(self, applicant, contract_code, login, role="worker", **details):
         """Put ``login`` on the roster as Art. 8 has it: ``applicant`` applies, the city approves."""
         application = roster.apply_add(applicant, contract_code, login, role, **details)
         if application.status == "pending":
-            roster.decide(self.city, application.number, True)
+            roster.decide(self.official_for(contract_code), application.number, True)
         return application
+
+    def official_for(self, contract_code):
+        """A municipality account of the contract's city (a city acts only on its own contracts):
+        takahashi for 小金井市, otherwise one made for that city."""
+        contract = Contract.get_by_id(contract_code)
+        if access.belongs_to_city(self.city, contract):
+            return self.city
+        login = f"city-{contract_code.lower()}"
+        return User.get_or_none(User.login == login) or people.create_user(
+            self.admin, login, f"{contract.client} 職員", "municipality", PASSWORD, organisation=f"{contract.client} 担当課")
 
 
 @pytest.fixture

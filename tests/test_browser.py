@@ -346,12 +346,13 @@ def test_the_witness_signature_drawn_on_a_phone_is_stored_as_a_png(browser, cast
     form = browser.find("form[data-signature]")
     canvas = form.find_element(By.CSS_SELECTOR, "canvas.signature")
     assert canvas.size["width"] < 500 and canvas.get_attribute("width") == "600"
-    name = form.find_element(By.CSS_SELECTOR, "input[name=name]")
     submit = form.find_element(By.CSS_SELECTOR, "button:not([type=button])")
     missing = form.find_element(By.CSS_SELECTOR, ".signature-missing")
 
-    # A name without a signature is not sent; nor is a signature cleared with 書き直す.
-    name.send_keys("高橋 市役所（市民税課）")
+    # The official's own login and password on the contractor's phone (issue #11: never a name
+    # typed for them). Without a signature the form is not sent; nor with one cleared with 書き直す.
+    form.find_element(By.CSS_SELECTOR, "input[name=login]").send_keys("takahashi")
+    form.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(PASSWORD)
     browser.js("window.__stillHere = true;")
     submit.click()
     assert missing.is_displayed() and browser.js("return window.__stillHere") is True
@@ -369,7 +370,7 @@ def test_the_witness_signature_drawn_on_a_phone_is_stored_as_a_png(browser, cast
     assert "立会いを記録しました" in browser.find("body").text
 
     recorded = destruction.get_application(application.number)
-    assert recorded.witnessed_at and recorded.witness_name == "高橋 市役所（市民税課）"
+    assert recorded.witnessed_at and recorded.witness == "takahashi"
     assert recorded.witness_signature
     evidence = Evidence.get((Evidence.paper == application.number) & (Evidence.attachment == recorded.witness_signature))
     assert evidence.stage == "signature"

@@ -81,7 +81,6 @@ def state_at(moment: datetime) -> checks.Schedule:
 
 def test_schedule_counts_jst_days_while_times_are_stored_in_utc(cast, settings):
     medium = usb(cast, "課税データ")
-    assert state_at(utc(2026, 1, 1)).state == "unscheduled"
     places.set_check_interval(cast.admin, cast.cabinet.code, 30)
 
     # 2026-01-31 23:30 JST = 14:30 UTC, the same day: due 30 JST days later, 2 March.
@@ -99,6 +98,25 @@ def test_schedule_counts_jst_days_while_times_are_stored_in_utc(cast, settings):
     assert (row.last_check.number, row.since, row.next_due) == (second.number, date(2026, 2, 1), date(2026, 3, 3))
     assert state_at(utc(2026, 3, 2, 15, 0)).state == "due"
     assert ledger.verify().ok
+
+
+def test_the_provisions_interval_counts_when_the_place_sets_none_or_a_longer_one(cast, settings):
+    """Koganei's profile reads 第6条第2号's "定期的に" as at least every 90 days; a stricter city's
+    30 days wins over a place's own 60 for the media of that city's contract."""
+    from tests.test_profiles import second_contract, usb as usb_of
+
+    usb(cast, "課税データ")
+    row = checks.schedules(["KG26"])[0]
+    assert (row.interval_days, row.state) == (90, "ok")  # was "unscheduled": no interval on the place
+    assert row.next_due == row.since.fromordinal(row.since.toordinal() + 90)
+    places.set_check_interval(cast.admin, cast.cabinet.code, 120)
+    assert checks.schedules(["KG26"])[0].interval_days == 90  # the place may not be checked less often
+    places.set_check_interval(cast.admin, cast.cabinet.code, 60)
+    assert checks.schedules(["KG26"])[0].interval_days == 60  # more often is always allowed
+    second_contract(cast, "GN26", "generic")
+    usb_of(cast, "GN26")
+    assert checks.schedules(["GN26"])[0].interval_days == 30  # the generic profile's 30 days
+    assert {row.location.code: row.interval_days for row in checks.schedules(["KG26", "GN26"])} == {cast.cabinet.code: 30}
 
 
 def test_a_place_never_checked_counts_from_its_registration(cast, settings):

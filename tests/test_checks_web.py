@@ -163,7 +163,8 @@ def test_a_station_queue_holds_the_completion_back_until_it_is_sent(app, cast, s
     assert checks.open_check_at(cast.cabinet.code) is None  # nor the start of a new one
 
     schedule = client.get("/api/v1/checks/schedule", headers=phone).get_json()
-    assert schedule[0]["last_check"] == number and schedule[0]["state"] == "unscheduled"
+    # the place sets no interval: Koganei's provisions' 90 days count from this check
+    assert (schedule[0]["last_check"], schedule[0]["state"], schedule[0]["interval_days"]) == (number, "ok", 90)
     overview = client.get("/api/v1/contracts/KG26/inspection", headers=phone).get_json()
     assert overview["ledger"]["ok"] and overview["checks"][0]["last_check"] == number
 

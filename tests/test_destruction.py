@@ -5,6 +5,7 @@ become destroyed and the certificate is issued."""
 from __future__ import annotations
 
 import base64
+import json
 import io
 import re
 import subprocess
@@ -17,7 +18,7 @@ from PIL import Image, ImageDraw
 from labels import payload
 from tracker import ledger, register, vocabulary
 from tracker.errors import InvalidInput, NeedsApproval, NotAllowed, WrongState
-from tracker.models import Document, Evidence, Medium
+from tracker.models import Document, Event, Evidence, Medium
 from tracker.timeutil import JST, clock_at, utc_now
 from tracker.workflows import copies, destruction, media, scans
 
@@ -314,7 +315,7 @@ def test_photo_times_come_from_exif_and_are_compared_with_the_server_clock(cast,
     assert ledger.verify(settings.attachments_dir).ok
 
 
-def test_the_witness_confirms_with_their_login_or_a_drawn_signature(cast, settings, three):
+def test_the_witness_confirms_with_their_own_account_never_a_name_typed_by_the_contractor(cast, settings, three):
     first = destruction.decide(cast.city, apply_for(cast, [three[0]], items=[{"medium": three[0], **DESTROY_HDD}]).number, True)
     second = destruction.decide(cast.city, apply_for(cast, [three[1]], items=[{"medium": three[1], **PURGE_USB}]).number, True)
     witnessed = destruction.witness(cast.city, settings, first.number)
@@ -323,14 +324,24 @@ def test_the_witness_confirms_with_their_login_or_a_drawn_signature(cast, settin
         destruction.witness(cast.city, settings, first.number)
 
     before = ledger.head()
-    for name, drawn, words in (("", signature_url(), "name"), ("高橋", signature_url(blank=True), "blank"),
-                               ("高橋", "data:image/png;base64,bm90IGEgcG5n", "cannot be read"), ("高橋", "", "draw")):
+    # The contractor alone is no witness, whatever it types or draws (issue #11).
+    with pytest.raises(NotAllowed) as refused:
+        destruction.witness(cast.worker, settings, second.number, signature=signature_url())
+    assert refused.value.message_en == "only municipality staff may approve or witness"
+    for drawn, words in ((signature_url(blank=True), "blank"), ("data:image/png;base64,bm90IGEgcG5n", "cannot be read")):
         with pytest.raises(InvalidInput) as refused:
-            destruction.witness(cast.worker, settings, second.number, name, drawn)
+            destruction.witness(cast.city, settings, second.number, device_user=cast.worker, signature=drawn)
         assert words in refused.value.message_en
+    with pytest.raises(NotAllowed) as refused:  # the device must be the contract's, too
+        destruction.witness(cast.city, settings, second.number, device_user=cast.admin, signature=signature_url())
+    assert refused.value.message_en == "administrators take no custody actions (separation of duties)"
     assert ledger.head() == before
-    signed = destruction.witness(cast.worker, settings, second.number, "市民税課 高橋", signature_url())
-    assert (signed.witness, signed.witness_name) == (None, "市民税課 高橋")
+    # The official's own account on the contractor's device (the page checks the password), a signature beside it.
+    signed = destruction.witness(cast.city, settings, second.number, device_user=cast.worker, signature=signature_url())
+    assert (signed.witness, signed.witness_name) == ("takahashi", "")
+    event = Event.select().order_by(Event.seq.desc()).first()
+    assert event.kind == "destruction.witnessed" and event.actor == "takahashi"
+    assert {key: json.loads(event.data)[key] for key in ("method", "device_user")} == {"method": "same_device", "device_user": "sato"}
     evidence = Evidence.get(Evidence.paper == second.number)
     assert (evidence.stage, evidence.attachment_id, evidence.attachment.media_type) == ("signature", signed.witness_signature, "image/png")
 

@@ -45,6 +45,7 @@ from labels import fonts  # noqa: E402
 from labels.payload import KIND_LOCATION, KIND_MEDIUM, signature  # noqa: E402
 from tracker import config, db, demo, vocabulary  # noqa: E402
 from tracker.models import (  # noqa: E402
+    Concern,
     Contract,
     DestructionApplication,
     Document,
@@ -187,6 +188,7 @@ def samples(settings) -> dict[str, list[str]]:
         "locations/code": [place.code for place in Location.select().order_by(Location.code)],
         "media/medium_id": sorted({*by_status.values(), Medium.get(Medium.title.startswith("LONG_NAME")).id}),
         "subcontracts/number": [s.number for s in Subcontract.select().order_by(Subcontract.number)],
+        "concerns/number": [c.number for c in Concern.select().order_by(Concern.number)],
         "d/serial": [d.serial for d in Document.select().order_by(Document.serial)],
         "m/medium_id": [medium.id], "m/signature": [signature(KIND_MEDIUM, medium.id, settings.secret)],
         "l/location_id": [location.code], "l/signature": [signature(KIND_LOCATION, location.code, settings.secret)],

@@ -34,9 +34,10 @@ def test_apply_decide_sign_hand_over_confirm(app, cast):
                  "employer": "株式会社人材派遣", "reason": "繁忙期の増員"})
     assert "申請しました" in page and "KG26-R0003" in page and "市の承認待ち" in page
 
-    before = ledger.head()
-    page = post(contractor, "/roster/KG26-R0003/decision", {"decision": "approve"})
-    assert "承認・立会いは委託者（市）の職員だけが行えます" in page and ledger.head() == before
+    before = ledger.head()  # refused before the form is read: a 403 page saying why (tracker/web/authorization.py)
+    refused = contractor.post("/roster/KG26-R0003/decision", data={"csrf_token": csrf(contractor), "decision": "approve"})
+    assert refused.status_code == 403
+    assert "承認・立会いは委託者（市）の職員だけが行えます" in refused.get_data(as_text=True) and ledger.head() == before
 
     page = post(city, "/roster/KG26-R0003/decision", {"decision": "approve"})
     assert "承認しました" in page and "KG26-R0003-承認" in page

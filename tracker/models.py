@@ -700,7 +700,7 @@ class Evidence(BaseModel):
 
 # ---- projection: storage checks and incidents (Art. 6(2), 19) ----------------------------------
 
-CHECK_STATUSES = ("open", "completed", "signed_off")
+CHECK_STATUSES = ("open", "completed", "signed_off", "abandoned")
 
 
 class StorageCheck(BaseModel):
@@ -724,11 +724,18 @@ class StorageCheck(BaseModel):
     # Phones and stations scanning into the check, by device ID: {"name", "by", "pending",
     # "reported_at", "released_by", "release_reason"}; completion waits while any has pending > 0.
     devices = JSONField(default=dict)
+    # Each contract's part of a place holding several contracts' media, completed and signed off
+    # by its own people: {contract: {"completed_by", "completed_at", "signed_off_by", "signed_off_at"}}.
+    parts = JSONField(default=dict)
+    # A check that could not be finished, ended by the responsible person or an admin, saying why.
+    abandoned_by = peewee.CharField(null=True)
+    abandoned_at = peewee.CharField(null=True)
+    abandon_reason = peewee.TextField(default="")
 
     ledger_fields = (
         "location", "status", "expected", "participants", "started_by", "started_at", "accuracy_method",
         "accuracy_result", "anomalies", "corrective_actions", "completed_by", "completed_at",
-        "signed_off_by", "signed_off_at", "devices",
+        "signed_off_by", "signed_off_at", "devices", "parts", "abandoned_by", "abandoned_at", "abandon_reason",
     )
 
 

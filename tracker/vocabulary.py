@@ -95,6 +95,7 @@ EVENTS = {
     "check.reconciled": ("点検結果（台帳との照合）", "storage check reconciled with the ledger"),
     "check.completed": ("保管状況点検の完了", "storage check completed"),
     "check.signed_off": ("点検結果の責任者確認", "storage check signed off"),
+    "check.abandoned": ("保管状況点検の中止", "storage check abandoned"),
     "medium.lost": ("所在不明の届出", "reported missing"),
     "medium.found": ("所在不明の媒体の発見", "found again"),
     "incident.opened": ("事故報告の作成（第19条）", "incident opened (Art. 19)"),
@@ -220,6 +221,7 @@ CHECK_STATUSES = {
     "open": ("点検中", "open"),
     "completed": ("完了（責任者の確認待ち）", "completed, awaiting sign-off"),
     "signed_off": ("確認済", "signed off"),
+    "abandoned": ("中止", "abandoned"),
 }
 
 CHECK_FINDINGS = {

@@ -13,7 +13,7 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.models import create_schema
 from tracker.workflows import adoption
 from tracker.timeutil import format_jst, wareki
-from tracker.web import api, auth, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, roster_pages, scanning, security, training_pages
+from tracker.web import api, auth, authorization, certificate, checks, custody, destruction, i18n, integrity, list_import, oversight, pages, profiles, register_pages, roster_pages, scanning, security, training_pages
 from tracker.web import administration
 from tracker.web.navigation import menu_for
 
@@ -76,6 +76,9 @@ def create_app(settings: Settings, test_config: dict | None = None) -> Flask:
     auth.PUBLIC_ENDPOINTS.update(custody.PUBLIC_ENDPOINTS)  # an auditor verifies a paper without an account
     auth.PUBLIC_ENDPOINTS.update(certificate.PUBLIC_ENDPOINTS)  # a phone needs the CA before it can log in
     security.install(app)
+    # Who may use each page is asked before the page reads its form, upload or photos (a route
+    # without an entry in authorization.ENDPOINTS is refused to everyone).
+    app.before_request(authorization.guard_page)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(413, _too_large)

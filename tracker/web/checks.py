@@ -14,7 +14,7 @@ from tracker.errors import DomainError
 from tracker.models import Contract, Incident, Location, Medium
 from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
 from tracker.web.i18n import message, translate
-from tracker.workflows import access, checks, incident_instructions, incidents, inspection, notices, papers, places, scans
+from tracker.workflows import access, checks, checks_complete, incident_instructions, incidents, inspection, notices, papers, places, scans
 
 blueprint = Blueprint("checks", __name__)
 
@@ -66,6 +66,8 @@ def check_page(number):
     return render_template(
         "checks_page.html", check=check, lines=checks.reconcile(check, contracts), schedule=schedule,
         may_act=checks.may_act(g.user, check), may_sign=checks.may_act(g.user, check, access.require_responsible),
+        may_complete=checks_complete.may_complete(g.user, check), open_parts=checks_complete.open_parts(check),
+        may_abandon=check.status == "open" and access.may(g.user, "abandon_check", checks.parts_of(check)),
         reports={document.contract_id: document for document in checks.reports(check)}, contracts=contracts,
         waiting=checks.waiting_devices(check), answers=_take_answers(), names=access.user_names(),
         reason=checks.unexpected_reason,
@@ -120,6 +122,13 @@ def complete_check(number):
                                          form.get("anomalies", ""), form.get("corrective_actions", ""),
                                          seals_intact=form.get("seals_intact") == "on"),
                  ("点検を完了しました。取扱責任者の確認を受けてください", "check completed; the responsible person signs it off next"),
+                 url_for("checks.check_page", number=number))
+
+
+@blueprint.route("/checks/<number>/abandon", methods=["POST"])
+def abandon_check(number):
+    return _then(lambda: checks.abandon(g.user, number, request.form.get("reason", "")),
+                 ("点検を中止しました。この場所で新しい点検を始められます", "check abandoned; a new check can start at this place"),
                  url_for("checks.check_page", number=number))
 
 

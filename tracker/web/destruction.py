@@ -16,7 +16,7 @@ from tracker.errors import DomainError, InvalidInput
 from tracker.models import Contract, DestructionApplication, DestructionItem, RosterEntry
 from tracker.web.custody import _pdf, _scan_batch, _take_answers, _then
 from tracker.web.i18n import both, message, translate
-from tracker.workflows import access, attachments, destruction, papers, scans
+from tracker.workflows import access, attachments, destruction, papers, people, scans
 
 blueprint = Blueprint("destruction", __name__)
 
@@ -194,10 +194,20 @@ def evidence_file(number, sha256):
 
 @blueprint.route("/destructions/<number>/witness", methods=["POST"])
 def witness(number):
-    """The city official with their own login, or a name and a signature drawn on this device."""
+    """The city official with their own login, or with their login and password typed on this
+    (the contractor's) device, like a handover's confirmation; a drawn signature is kept beside it."""
     form = request.form
-    return _then(lambda: destruction.witness(g.user, current_app.config["SETTINGS"], number, form.get("name", ""), form.get("signature", "")),
-                 ("立会いを記録しました", "the witness is recorded"), _execution(number))
+    settings = current_app.config["SETTINGS"]
+
+    def witnessed():
+        if g.user.is_municipality:
+            destruction.witness(g.user, settings, number, signature=form.get("signature", ""))
+        else:
+            official = people.check_password(form.get("login", ""), form.get("password", ""),
+                                             address=request.remote_addr, purpose="witness_confirm")
+            destruction.witness(official, settings, number, device_user=g.user, signature=form.get("signature", ""))
+
+    return _then(witnessed, ("立会いを記録しました", "the witness is recorded"), _execution(number))
 
 
 @blueprint.route("/destructions/<number>/complete", methods=["POST"])

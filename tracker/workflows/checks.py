@@ -6,7 +6,9 @@ check completed at 00:30 JST on the 1st counts for the 1st, not for the last day
 month as its UTC date would. A place never checked counts from the day it was registered. A
 check is ``due`` from a week before that day (a quarter of the interval when that is shorter)
 and ``overdue`` from the day after; a place holding media without an interval is
-``unscheduled``. Intervals are days only, on purpose: a "monthly" check is 28 or 30 days, so
+``unscheduled``. The interval that counts is the shortest of the place's own and those of the
+provisions its contracts run under (``[storage_checks] interval_days`` of each contract's
+profile): a place may be checked more often than a city asks, never less. Intervals are days only, on purpose: a "monthly" check is 28 or 30 days, so
 the due day is plain arithmetic on calendar days and never depends on month lengths.
 
 **A session.** A check is per place, not per contract: a cabinet may hold media of several
@@ -35,14 +37,10 @@ after completion is refused (a station keeps it in ``outbox/rejected``). What no
 is a device that went offline before it ever reported; so the station reports before it sends
 its first scan, and the check page reports when it opens.
 
-**Completion and the report.** Completing needs custody of every contract whose media are
-involved. It records per contract what was found, missing and unexpected
-(``check.reconciled``, so each contract's events name only its own media), sets
-``last_checked_at`` on the media found, records the missing ones as lost and opens one incident
-draft per contract for them (``incidents.open_draft``), then ``check.completed`` — one
-transaction. The responsible person of every contract involved signs off in the system; then
-the 保管状況点検報告 is issued, **one per contract**, each listing only that contract's media
-(a Document belongs to one contract, and a contract's paper must not show another's media).
+**Completion, sign-off and abandoning** are in ``checks_complete.py`` (re-exported here): each
+contract whose media were at the place completes and signs off its own part, a code of another
+contract or not of the place is noted and never blocks, and a check that cannot be finished is
+abandoned with a reason.
 """
 
 from __future__ import annotations
@@ -60,7 +58,7 @@ from tracker.documents import checks as check_papers
 from tracker.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, WrongState
 from tracker.models import CheckExpected, CheckScan, Document, Event, Incident, Location, Medium, StorageCheck, User, canonical_json
 from tracker.timeutil import JST, format_jst, now_iso, to_jst, utc_now
-from tracker.workflows import access, incidents, inputs, media, papers
+from tracker.workflows import access, incidents, inputs, media, papers, profiles
 
 DUE_NOTICE_DAYS = 7
 DUE_STATES = ("ok", "due", "overdue", "unscheduled")
@@ -81,6 +79,7 @@ class Schedule:
     since: date | None  # JST day the interval counts from: the last check, or the place's registration
     next_due: date | None
     state: str  # see DUE_STATES
+    interval_days: int | None = None  # the interval that counts (see the module's docstring)
 
 
 def today() -> date:
@@ -114,18 +113,32 @@ def schedules(contracts: list[str]) -> list[Schedule]:
     places = list(Location.select().where(Location.code.in_(list(held))).order_by(Location.code))
     newest = last_checks([place.code for place in places])
     registered = _registered_on_each([place.code for place in places if place.code not in newest])
-    return [_schedule(place, held[place.code], newest.get(place.code), registered.get(place.code), on) for place in places]
+    required = required_intervals({contract for counts in held.values() for contract in counts})
+    return [_schedule(place, held[place.code], newest.get(place.code), registered.get(place.code), on, required) for place in places]
 
 
 def schedule_of(place: Location, counts: dict[str, int], on: date) -> Schedule:
-    return _schedule(place, counts, last_check(place.code), None, on)
+    return _schedule(place, counts, last_check(place.code), None, on, required_intervals(set(counts)))
 
 
-def _schedule(place: Location, counts: dict[str, int], last: StorageCheck | None, registered: date | None, on: date) -> Schedule:
+def required_intervals(contracts: set[str]) -> dict[str, int]:
+    """Each contract's longest allowed storage-check interval, from the provisions it runs under
+    (read once per contract, not once per place)."""
+    return {code: profiles.for_contract(code).storage_checks.interval_days for code in sorted(contracts)}
+
+
+def effective_interval(own: int | None, contracts, required: dict[str, int]) -> int | None:
+    """The shortest of the place's own interval and its contracts' provisions' (None: neither sets one)."""
+    found = [days for days in (own, *(required.get(code) for code in contracts)) if days]
+    return min(found) if found else None
+
+
+def _schedule(place: Location, counts: dict[str, int], last: StorageCheck | None, registered: date | None, on: date,
+              required: dict[str, int]) -> Schedule:
     since = to_jst(last.completed_at).date() if last else (registered or _registered_on(place.code))
-    interval = place.check_interval_days
+    interval = effective_interval(place.check_interval_days, counts, required)
     due = next_due(since, interval) if interval and since else None
-    return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on))
+    return Schedule(place, sorted(counts), sum(counts.values()), last, since, due, due_state(due, interval, on), interval)
 
 
 def attention(contracts: list[str]) -> list[Schedule]:
@@ -513,97 +526,9 @@ def expected_contracts(check: StorageCheck) -> list[str]:
     return sorted(code for (code,) in query.tuples())
 
 
-def complete(
-    actor: User,
-    number: str,
-    accuracy_method: str,
-    accuracy_result: str,
-    anomalies: str = "",
-    corrective_actions: str = "",
-    seals_intact: bool = False,
-) -> StorageCheck:
-    """Close the check: record what was found, missing and unexpected, missing media as lost with
-    an incident draft per contract. Refused while any device still holds unsent scans.
-
-    ``seals_intact``: the person states that every seal not noted otherwise was intact.
-    """
-    check = get_check(number)
-    _require_custody_of_each(actor, involved_contracts(check))
-    fields = {
-        "accuracy_method": inputs.require_text(accuracy_method, "データの正確性の点検方法", "data-accuracy check method", 2000),
-        "accuracy_result": inputs.require_text(accuracy_result, "データの正確性の点検結果", "data-accuracy check result", 2000),
-        "anomalies": (anomalies or "").strip()[:2000], "corrective_actions": (corrective_actions or "").strip()[:2000],
-    }
-    with db.writing():
-        check = get_check(number)
-        _require_status(check, "open")
-        _require_nothing_pending(check)
-        contracts = involved_contracts(check)
-        _require_custody_of_each(actor, contracts)  # a medium of another contract may have been scanned since
-        tallies = {code: reconcile(check, [code]) for code in contracts}
-        everything = reconcile(check)  # before anything is recorded as lost
-        if check.expected and not (everything.found or everything.unexpected or everything.unknown):
-            raise WrongState("まだ媒体が1件も読み取られていません。読み取ってから完了してください",
-                             "no medium has been scanned yet; scan the media before completing")
-        now = now_iso()
-        place = check.location
-        for code, tally in tallies.items():
-            ledger.append("check.reconciled", actor.login, contract=code,
-                          data={"number": check.number, "location": place.code,
-                                **{name: ids for name, ids in tally.as_dict().items() if name != "unknown"}},
-                          changes=_reconciled_changes(check, tally, now, seals_intact),
-                          media=[line.id for line in tally.unexpected])
-        ledger.append("check.completed", actor.login,
-                      data={"number": check.number, "location": place.code, "seals_intact": bool(seals_intact),
-                            **{name: len(ids) for name, ids in everything.as_dict().items()}},
-                      changes={"storage_check": {check.number: {**fields, "status": "completed", "completed_by": actor.login,
-                                                                "completed_at": now, **_joined(check, actor, flat=True)}}})
-        for code, tally in tallies.items():
-            if tally.missing:
-                incidents.open_draft(
-                    actor, code, [line.medium for line in tally.missing], source=check.number, place=_place_label(place),
-                    discovered_at=now,
-                    summary=f"保管状況点検 {check.number}（{place.name}）で所在を確認できなかった媒体 {len(tally.missing)} 件",
-                )
-    return get_check(number)
-
-
-def _reconciled_changes(check: StorageCheck, tally: Reconciliation, now: str, seals_intact: bool) -> dict:
-    changes = {"medium": {line.id: {"last_checked_at": now} for line in tally.found}}
-    changes["medium"].update({line.id: {"status": "lost", "location": None, "custodian": None, "purpose": "",
-                                        "due_back": None, "updated_at": now} for line in tally.missing})
-    if seals_intact:
-        sealed = [line.scan for line in tally.found + tally.unexpected if line.medium.seal_number and line.scan.seal_intact is None]
-        if sealed:
-            changes["check_scan"] = {found.key: {"seal_intact": True} for found in sealed}
-    return changes
-
-
-def sign_off(actor: User, number: str, settings) -> list[Document]:
-    """The responsible person signs the completed check off; the report is issued per contract."""
-    check = get_check(number)
-    contracts = involved_contracts(check)
-    if contracts:
-        _require_each(actor, contracts, access.require_responsible)
-    else:
-        _require_custody_of_one(actor, [], rule=access.require_responsible)
-    with db.writing():
-        check = get_check(number)
-        _require_status(check, "completed")
-        ledger.append("check.signed_off", actor.login, data={"number": check.number, "contracts": contracts},
-                      changes={"storage_check": {check.number: {"status": "signed_off", "signed_off_by": actor.login,
-                                                                "signed_off_at": now_iso()}}})
-        return [
-            papers.issue(actor, settings, code, REPORT_KIND, check.number,
-                         lambda paper, code=code: check_papers.storage_check_report(report_data(get_check(number), code), paper),
-                         media=[line.id for line in _lines_of(reconcile(check, [code]))])
-            for code in contracts
-        ]
-
-
 def report_data(check: StorageCheck, contract_code: str) -> check_papers.ReportData:
     """What one contract's 保管状況点検報告 prints, read from the recorded rows."""
-    interval = check.location.check_interval_days
+    interval = effective_interval(check.location.check_interval_days, [contract_code], required_intervals({contract_code}))
     completed_on = to_jst(check.completed_at).date() if check.completed_at else None
     lines = reconcile(check, [contract_code])
     return check_papers.ReportData(
@@ -619,7 +544,7 @@ def report_data(check: StorageCheck, contract_code: str) -> check_papers.ReportD
 def preview_report(actor: User, number: str, contract_code: str, settings) -> bytes:
     check = get_check(number)
     access.require_read(actor, contract_code)
-    if contract_code not in involved_contracts(check):
+    if contract_code not in involved_contracts(check) + list(check.parts):
         raise NotFound(f"{check.number} には契約 {contract_code} の媒体がありません", f"{check.number} involves no media of {contract_code}")
     return papers.preview(settings, lambda paper: check_papers.storage_check_report(report_data(check, contract_code), paper))
 
@@ -633,12 +558,16 @@ def reports(check: StorageCheck) -> list[Document]:
 
 
 def require_read(actor: User, check: StorageCheck) -> None:
-    """City staff and admins read every check; others those they took part in or whose media
-    include their contracts' (and then see only those media)."""
+    """Admins read every check; others those whose media include a contract they read (and then
+    see only those media). A check of a place that held no media involves no contract: city
+    staff and those who took part read it."""
     access.require_active(actor)
-    if actor.is_municipality or actor.is_admin or actor.login in check.participants:
+    if actor.is_admin:
         return
-    if set(access.readable_contracts(actor)) & set(involved_contracts(check)):
+    involved = involved_contracts(check)
+    if set(access.readable_contracts(actor)) & set(involved):
+        return
+    if not involved and (actor.is_municipality or actor.login in check.participants):
         return
     raise NotAllowed(f"点検 {check.number} の記録を閲覧する権限がありません", f"no access to storage check {check.number}")
 
@@ -657,6 +586,13 @@ def readable_checks(actor: User) -> list[StorageCheck]:
 def visible_contracts(actor: User, check: StorageCheck) -> list[str]:
     readable = set(access.readable_contracts(actor))
     return [code for code in involved_contracts(check) if code in readable]
+
+
+def parts_of(check: StorageCheck) -> list[str]:
+    """The contracts whose media were recorded at the place when the check began: each completes
+    and signs off its own part. A medium of another contract scanned here is a finding of the
+    check, noted in its lists, never a part that someone must complete."""
+    return expected_contracts(check)
 
 
 def may_act(actor: User, check: StorageCheck, rule=access.require_custody) -> bool:
@@ -740,26 +676,13 @@ def _require_custody_of_one(actor: User, contracts: list[str], rule=access.requi
                                 "storage checks are done by people on a contract's roster with a signed pledge")
 
 
-def _require_custody_of_each(actor: User, contracts: list[str]) -> None:
-    """Completion changes every involved contract's media: custody of each (of one's own, for
-    a check that involved no media at all)."""
-    if contracts:
-        _require_each(actor, contracts, access.require_custody)
-    else:
-        _require_custody_of_one(actor, [])
-
-
-def _require_each(actor: User, contracts: list[str], rule) -> None:
-    """Every contract involved: a cabinet holding media of two contracts is checked by people who
-    may act on both (the refusal names the contract)."""
-    for code in contracts:
-        rule(actor, code)
-
-
 def _require_open(number: str, light: bool = False) -> StorageCheck:
     """The open check ``number``; ``light``: without its list of expected media, which a scan
     never needs (it asks ``CheckExpected``) and which is a long text to parse at a large place."""
     check = _light_check(number) if light else get_check(number)
+    if check.status == "abandoned":
+        raise WrongState(f"{check.number} は {format_jst(check.abandoned_at)} に中止されました（{check.abandon_reason}）。この操作は点検に含められません",
+                         f"{check.number} was abandoned at {format_jst(check.abandoned_at)} ({check.abandon_reason}); this can no longer be part of it")
     if check.status != "open":
         raise WrongState(f"{check.number} は {format_jst(check.completed_at)} に完了しています。この操作は点検に含められません",
                          f"{check.number} was completed at {format_jst(check.completed_at)}; this can no longer be part of it")
@@ -781,7 +704,7 @@ def _require_status(check: StorageCheck, status: str) -> None:
         return
     if check.status == "open":
         raise WrongState(f"{check.number} はまだ点検中です。先に完了してください", f"{check.number} is still open; complete it first")
-    if status == "open":
+    if status == "open" or check.status == "abandoned":
         _require_open(check.number)
     done_by = check.signed_off_by if check.status == "signed_off" else check.completed_by
     done_at = check.signed_off_at if check.status == "signed_off" else check.completed_at
@@ -839,3 +762,8 @@ def _place_label(place: Location) -> str:
 def _name(login: str | None) -> str:
     user = User.get_or_none(User.login == login) if login else None
     return user.name if user else (login or "—")
+
+
+# Completion, sign-off and abandoning live in their own module (a phase of the check); imported
+# last because they use this module's helpers.
+from tracker.workflows.checks_complete import abandon, complete, sign_off  # noqa: E402,F401

@@ -60,7 +60,7 @@ def reminders(contracts: list[str], today: date | None = None) -> list[Reminder]
 def designate(city_user: User, contract_code: str, designations: dict[str, str]) -> Closeout:
     """The city's choice per medium: ``return`` or ``destroy``. Media of another contract, or not
     held any more, are refused, all named."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, contract_code)
     contract = access.get_contract(contract_code)
     _require_open(contract)
     if not designations:

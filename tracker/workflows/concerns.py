@@ -37,7 +37,7 @@ def receive_complaint(actor: User, contract_code: str, title: str, detail: str, 
 
 
 def give_instruction(city_user: User, contract_code: str, title: str, detail: str, due: str, source: str = "") -> Concern:
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, contract_code)
     contract = access.get_contract(contract_code)
     row = _row(contract.code, "improvement", title, detail, source, "", city_user)
     row["due"] = inputs.parse_date(due).isoformat()
@@ -78,7 +78,7 @@ def close(actor: User, number: str, note: str) -> Concern:
     """A complaint is closed by the responsible person; an instruction by the city, once answered."""
     concern = get_concern(number)
     if concern.kind == "improvement":
-        access.require_municipality(actor)
+        access.require_municipality(actor, concern.contract)
     else:
         access.require_responsible(actor, concern.contract)
     note = inputs.require_text(note, "終了の理由・結果", "how it ended", 2000)

@@ -40,7 +40,7 @@ def request(actor: User, medium_id: str, copies: int, copy_kind: str, purpose: s
 
 def decide(city_user: User, number: str, approve: bool, note: str = "") -> CopyRequest:
     """The city's decision; a rejection must say why."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_request(number).contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         found = get_request(number)

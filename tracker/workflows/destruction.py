@@ -333,7 +333,7 @@ def _refuse_all(problems: list[tuple[str, DomainError]]) -> None:
 def decide(city_user: User, number: str, approve: bool, note: str = "") -> DestructionApplication:
     """The city approves (with any conditions) or rejects (saying why). The approval number is the
     application number with 「-承認」: one approval per application, visibly linked to it."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_application(number).contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         found = get_application(number)
@@ -356,7 +356,7 @@ def withdraw(city_user: User, number: str, reason: str) -> DestructionApplicatio
     """The city takes its approval back before anything is destroyed; the media are free again.
     The withdrawal is the application's latest decision (who, when, why); the approval stays in
     the ledger."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_application(number).contract)
     reason = inputs.require_text(reason, "撤回の理由", "reason for the withdrawal", 2000)
     with db.writing():
         found = get_application(number)
@@ -566,30 +566,31 @@ def _exif_time(original, offset) -> str | None:
     return to_iso(moment.replace(tzinfo=zone))
 
 
-def witness(actor: User, settings, number: str, name: str = "", signature: str = "") -> DestructionApplication:
-    """The city's witness (Art. 17(3)): a municipality user confirms with their own login; or, on
-    the contractor's device, the witness's name with a signature drawn on the screen (a PNG data
-    URL from the canvas), stored as an attachment like any photo."""
+def witness(city_user: User, settings, number: str, device_user: User | None = None, signature: str = "") -> DestructionApplication:
+    """The city's witness (Art. 17(3)) confirms with their own credentials, as a handover's
+    confirmation: their own login, or their login and password typed on the contractor's device
+    (``device_user``, who holds custody; the web form checks the password). Never a name typed by
+    the contractor: only the city's own account can be the witness of the city's contract. A
+    signature drawn on the screen (a PNG data URL from the canvas) may be kept beside it, stored
+    as an attachment like any photo."""
     application = get_application(number)
-    if actor.is_municipality:
-        access.require_municipality(actor)
-        row, drawn = {"witness": actor.login}, None
-    else:
-        access.require_custody(actor, application.contract)
-        name = inputs.require_text(name, "立会人の氏名", "witness's name", 100)
-        drawn = signature_png(signature)
-        row = {"witness_name": name}
+    access.require_municipality(city_user, application.contract)
+    if device_user is not None:
+        access.require_custody(device_user, application.contract)
+    drawn = signature_png(signature) if signature else None
+    row = {"witness": city_user.login}
     with db.writing():
         application = _executable(number)
         if application.witnessed_at:
             raise WrongState("立会いは既に記録されています", "the witness was already recorded")
         if drawn is not None:
-            evidence = _store_evidence(actor, settings, application, "signature", drawn, "image/png", "signature.png", None, None)
+            evidence = _store_evidence(device_user or city_user, settings, application, "signature", drawn, "image/png",
+                                       "signature.png", None, None)
             row["witness_signature"] = evidence.attachment_id
         row["witnessed_at"] = now_iso()
-        ledger.append("destruction.witnessed", actor.login, contract=application.contract_id,
-                      data={"number": application.number, "method": "own_login" if actor.is_municipality else "drawn_signature",
-                            "name": row.get("witness_name", actor.name)},
+        ledger.append("destruction.witnessed", city_user.login, contract=application.contract_id,
+                      data={"number": application.number, "method": "same_device" if device_user else "own_login",
+                            "device_user": device_user.login if device_user else None, "name": city_user.name},
                       changes={"destruction_application": {application.number: row}})
     return get_application(number)
 

@@ -59,7 +59,7 @@ def issue_paper(actor: User, number: str, settings) -> Document:
 
 
 def decide(city_user: User, number: str, consent: bool, note: str = "") -> ElectronicNotice:
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_notice(number).contract)
     note = inputs.decision_note(consent, note)
     with db.writing():
         notice = get_notice(number)

@@ -311,7 +311,7 @@ def confirm(city_user: User, number: str, settings, method: str = "own_login", d
     ``method`` says how the city official proved who they are: their own login, or their
     password entered on the contractor's device (``device_user``), as the handover form records.
     """
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_handover(number).contract)
     inputs.parse_choice(method, ("own_login", "same_device"), "確認方法", "method")
     with db.writing():
         handover = get_handover(number)

@@ -16,8 +16,8 @@ from tracker.workflows import access, incidents, inputs
 
 
 def give(city_user: User, number: str, text: str) -> Instruction:
-    access.require_municipality(city_user)
     incident = incidents.get_incident(number)
+    access.require_municipality(city_user, incident.contract)
     text = inputs.require_text(text, "指示の内容", "instruction", 5000)
     with db.writing():
         incident = incidents.get_incident(number)

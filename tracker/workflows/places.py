@@ -5,7 +5,7 @@ from __future__ import annotations
 from labels import ids
 from tracker import db, ledger
 from tracker.errors import NotAllowed
-from tracker.models import LOCATION_KINDS, LOCATION_PURPOSES, Location, RosterEntry, User
+from tracker.models import LOCATION_KINDS, LOCATION_PURPOSES, Location, Medium, RosterEntry, User
 from tracker.workflows import access, inputs
 
 
@@ -42,9 +42,16 @@ def create_location(
 
 
 def set_check_interval(actor: User, code: str, days: int | str | None) -> Location:
-    """How often a storage place's media are checked (Art. 6(2)), in days; empty for none."""
-    _require_place_manager(actor)
+    """How often a storage place's media are checked (Art. 6(2)), in days; empty for none. Set
+    by an admin or by the responsible person of every contract whose media the place holds (a
+    responsible person of another contract may not change it); an empty place, by any
+    responsible person."""
     place = get_location(code)
+    contracts = contracts_at(place.code)
+    if contracts:
+        access.authorize(actor, "check_interval", contracts)
+    else:
+        _require_place_manager(actor)
     if days in (None, ""):
         days = None
     else:
@@ -54,6 +61,12 @@ def set_check_interval(actor: User, code: str, days: int | str | None) -> Locati
             ledger.append("location.check_interval_set", actor.login, data={"code": place.code, "days": days},
                           changes={"location": {place.code: {"check_interval_days": days}}})
     return get_location(place.code)
+
+
+def contracts_at(code: str) -> list[str]:
+    """The contracts whose media the ledger has at this place now."""
+    query = Medium.select(Medium.contract).where(Medium.location == code).distinct()
+    return sorted(contract for (contract,) in query.tuples())
 
 
 def get_location(code: str) -> Location:

@@ -152,6 +152,7 @@ def confirm(city_user: User, key: str) -> Pledge:
     pledge = Pledge.get_or_none(Pledge.key == (key or "").strip())
     if pledge is None:
         raise InvalidInput(f"誓約書 {key} は登録されていません", f"no pledge {key}")
+    access.require_municipality(city_user, pledge.contract)  # of the contract's own city
     if not pledge.submitted_on and pledge.method == "paper":
         raise WrongState("提出の記録がない誓約書は受領確認できません", "a pledge not recorded as handed over cannot be confirmed")
     if pledge.confirmed_by:

@@ -117,7 +117,7 @@ def request_change(actor: User | None, contract_code: str, name: str, reason: st
 def decide_change(city_user: User, contract_code: str, approve: bool, note: str = "") -> Contract:
     """The city's decision on a requested profile change (its own login; a rejection says why)."""
     contract = access.get_contract(contract_code)
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         contract = access.get_contract(contract_code)

@@ -109,7 +109,7 @@ def decide(city_user: User, number: str, approve: bool, note: str = "") -> Roste
     """The city's decision, with its own login: approve or reject a pending addition or role
     change; acknowledge a removal or a notified addition (those have already taken effect)."""
     application = get_application(city_user, number)
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, application.contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         application = RosterApplication.get_by_id(application.number)

@@ -70,7 +70,7 @@ def apply(actor: User, settings, contract_code: str, **items) -> Subcontract:
 
 def decide(city_user: User, number: str, approve: bool, note: str = "") -> Subcontract:
     """The city's decision, with its own login: a contractor's or an administrator's is refused."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, get_subcontract(number).contract)
     note = inputs.decision_note(approve, note)
     with db.writing():
         subcontract = get_subcontract(number)

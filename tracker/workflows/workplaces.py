@@ -40,7 +40,7 @@ def report(actor: User, contract_code: str, location_code: str, address: str, se
 
 def acknowledge(city_user: User, contract_code: str, location_code: str, note: str = "") -> WorkPlace:
     """The city acknowledges a reported work place, with its own login."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, contract_code)
     contract = access.get_contract(contract_code)
     place = places.get_location(location_code)
     with db.writing():
@@ -57,7 +57,7 @@ def acknowledge(city_user: User, contract_code: str, location_code: str, note: s
 def designate(city_user: User, contract_code: str, location_code: str, address: str, security_measures: str = "",
               city_premises: bool = True, note: str = "") -> WorkPlace:
     """The city designates a work place itself (typically a room in its own building)."""
-    access.require_municipality(city_user)
+    access.require_municipality(city_user, contract_code)
     contract = access.get_contract(contract_code)
     place = _work_location(location_code)
     address = inputs.require_text(address, "所在地", "address", 200)

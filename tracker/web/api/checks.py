@@ -42,7 +42,7 @@ def start_check(body: s.NewCheck):
 def check_schedule():
     return [{
         "location": row.location.code, "name": row.location.name, "contracts": row.contracts, "media": row.media,
-        "interval_days": row.location.check_interval_days, "last_check": row.last_check.number if row.last_check else None,
+        "interval_days": row.interval_days, "last_check": row.last_check.number if row.last_check else None,
         "last_checked_at": row.last_check.completed_at if row.last_check else None,
         "next_due": row.next_due.isoformat() if row.next_due else None, "state": row.state,
     } for row in checks.schedules(access.readable_contracts(g.user))]
@@ -101,6 +101,12 @@ def complete_check(number, body: s.CheckCompletion):
 def sign_off(number):
     documents = checks.sign_off(g.user, number, settings())
     return {"check": check_json(checks.get_check(number)), "documents": [document_json(document) for document in documents]}
+
+
+@route("/checks/<number>/abandon", "POST", summary=("点検の中止（理由。取扱責任者または管理者）", "Abandon an open check, saying why (responsible person or admin)"),
+       body=s.RequiredReason, response=s.StorageCheck, errors=(403, 404, 409), examples=CHECK)
+def abandon_check(number, body: s.RequiredReason):
+    return check_json(checks.abandon(g.user, number, body.reason))
 
 
 @route("/checks/<number>/report/<code>.pdf", summary=("保管状況点検報告（契約ごと、発行前はプレビュー）", "The check report of one contract, as issued or a preview"),

@@ -10,8 +10,8 @@ A route is declared once::
 
 and that one declaration is both what is checked at run time and what ``/api/v1/openapi.json``
 says (``openapi.py`` reads ``OPERATIONS``). Every request goes the same way, cheapest and most
-important question first: who is asking (bearer token) → may they (``authorize``, before any
-upload or body is read) → is the query valid → is the body valid (size, JSON, then the pydantic
+important question first: who is asking (bearer token) → may they (the endpoint's action in
+``tracker/web/authorization.py``, the one table pages use too, before any upload or body is read) → is the query valid → is the body valid (size, JSON, then the pydantic
 model: types, lengths, enumerations, no unknown fields) → the view, which calls one workflow.
 Any refusal is ``{"error", "message_ja", "message_en"[, "field"]}`` with a 4xx status.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from tracker import queries
 from tracker.errors import DomainError, InvalidInput
+from tracker.web import authorization
 from tracker.web.api import messages, schemas
 from tracker.workflows import access, papers, scans, tokens
 
@@ -76,17 +76,14 @@ class Operation:
 
 OPERATIONS: list[Operation] = []
 
-Authorize = Callable[..., None]
-
-
 def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: type[BaseModel] | None = None,
           body_required: bool = True, query: type[BaseModel] | None = None, response: Any = None, status: int = 200,
-          errors: tuple[int, ...] = (), authorize: Authorize | None = None, upload: Upload | None = None,
+          errors: tuple[int, ...] = (), upload: Upload | None = None,
           public: bool = False, examples: dict[str, str] | None = None, responses: dict | None = None):
     """Register ``view`` under ``rule`` on the API blueprint and describe it (see the module doc).
 
-    ``authorize(user, **path)`` runs before the body or an upload is read, and raises
-    ``NotAllowed`` (or ``NotFound``). The view is called with the path's values and, when
+    Who may call it is the view's entry in ``authorization.ENDPOINTS`` (``api.<view name>``),
+    asked before the body or an upload is read: ``NotAllowed`` (or ``NotFound``). The view is called with the path's values and, when
     declared, ``body=`` (a validated model) and ``query=``; it returns a dict or list (JSON,
     ``status``), a ``(data, status)`` pair, or a ``Response`` (a download).
     """
@@ -103,8 +100,7 @@ def route(rule: str, method: str = "GET", *, summary: tuple[str, str], body: typ
             try:
                 g.user = None if public else tokens.authenticate(request.headers.get("Authorization", ""))
                 _check_path(path)
-                if authorize is not None:
-                    authorize(g.user, **path)
+                authorization.authorize(f"api.{view.__name__}", path, g.user, method)
                 extra = {}
                 checked_query = validate(query, request.args.to_dict(), "query")
                 if wants_query:

@@ -272,7 +272,8 @@ class Destroyed(Body):
 
 
 class Witness(Body):
-    name: Name | None = None
+    """The witness is the caller: a municipality account of the contract's city (its own token)."""
+
     signature: Annotated[str, StringConstraints(max_length=1_500_000, pattern=r"^data:image/png;base64,[A-Za-z0-9+/=]*$")] | None = Field(
         None, description="data:image/png;base64,... (a drawn signature)")
 
@@ -634,6 +635,9 @@ class CheckSummary(Answer):
     location: str
     status: Literal[CHECK_STATUSES]
     expected: list[str] = Field(description="media of the contracts the caller may read")
+    parts: dict[str, dict[str, str]] = Field(default_factory=dict, description=(
+        "contract -> its part of a shared place's check: completed_by, completed_at, signed_off_by, signed_off_at"))
+    abandon_reason: str = ""
 
 
 class StorageCheck(CheckSummary):
