@@ -20,7 +20,7 @@ from tracker import ledger, register, vocabulary
 from tracker.errors import InvalidInput, NeedsApproval, NotAllowed, WrongState
 from tracker.models import Document, Event, Evidence, Medium
 from tracker.timeutil import JST, clock_at, utc_now
-from tracker.workflows import copies, destruction, media, scans
+from tracker.workflows import copies, destruction, media, places, profiles, scans
 
 DESTROY_HDD = {"category": "destroy", "technique": "shred", "level": "H-5", "tool": "HSM Powerline HDD", "subcontractor": ""}
 PURGE_USB = {"category": "purge", "technique": "block_erase", "tool": "BlockWipe", "tool_version": "4.2"}
@@ -192,6 +192,29 @@ def test_only_the_responsible_person_applies_and_only_the_city_decides(cast, thr
 
 
 # ---- execution ---------------------------------------------------------------------------------
+
+
+def test_the_station_refuses_a_medium_the_ledger_has_at_another_site(cast, settings):
+    """Destroyed where the ledger has it: a disk recorded in the Fuchu data centre cannot be
+    destroyed at the head office (it would have travelled without a transfer record)."""
+    far = places.create_location(cast.admin, "耐火書庫B", "safe", "storage", site="府中データセンター", room="地下1階")
+    disk = media.register(cast.responsible, "KG26", "hdd", "府中の旧HDD", encrypted=True, encryption="AES-256", location=far.code)
+    application = apply_for(cast, [disk.id], items=[{"medium": disk.id, **DESTROY_HDD}])
+    destruction.decide(cast.city, application.number, True, "")
+    before = ledger.head()
+    status, answer = station(cast.worker, settings, label(settings, disk.id), application.number)
+    cite_ja, cite_en = profiles.for_contract(disk.contract).cite(profiles.for_contract(disk.contract).storage.article)
+    assert status == 409 and answer["ok"] is False
+    assert "「府中データセンター」" in answer["message_ja"] and "「本社 2F 保管室」" in answer["message_ja"]
+    assert cite_ja in answer["message_ja"] and cite_en in answer["message_en"]
+    assert "recorded at 府中データセンター" in answer["message_en"] and "(本社 2F 保管室)" in answer["message_en"]
+    assert ledger.head() == before
+    assert destruction.get_application(application.number).items[0].scanned_at is None
+
+    # taken out to the head office's work room, the ledger has it where it is destroyed
+    media.take_out(cast.worker, disk.id, cast.work_room.code, "廃棄のため")
+    status, answer = station(cast.worker, settings, label(settings, disk.id), application.number)
+    assert status == 200 and answer["ok"]
 
 
 def test_the_station_refuses_a_medium_not_on_the_approved_application(cast, settings, approved, three):

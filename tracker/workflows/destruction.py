@@ -422,6 +422,7 @@ def scan(actor: User, number: str, medium_id: str, label_read: bool = True, iden
         if item.scanned_at:
             return ScanResult(item, fresh=False)
         media.require_status(medium, EXECUTABLE)
+        _require_at_recorded_site(application, medium)
         now = now_iso()
         changes = {"destruction_item": {key: {"scanned_at": now, "identified_by": identified_by}}}
         if not application.started_at:
@@ -825,6 +826,29 @@ def _medium_on(application: DestructionApplication, medium_id: str) -> Medium:
     if not DestructionItem.select().where(DestructionItem.key == inputs.item_key(application.number, medium.id)).exists():
         raise WrongState(f"{medium.id} はこの申請 {application.number} にありません", f"{medium.id} is not on application {application.number}")
     return medium
+
+
+def _require_at_recorded_site(application: DestructionApplication, medium: Medium) -> None:
+    """A medium is destroyed where the ledger has it: the site of its storage place, or of the
+    work place it was taken out to. Destroying it elsewhere means it travelled without a
+    transfer record (Art. 7), and the certificate would name a place the medium never was at.
+    The application's place is free text, so it must name the recorded site."""
+    location = medium.location
+    site = (location.site if location else "") or ""
+    if not site.strip() or _squashed(site) in _squashed(application.place):
+        return
+    cite_ja, cite_en = profiles.for_contract(medium.contract).cite(profiles.for_contract(medium.contract).storage.article)
+    raise WrongState(
+        f"{medium.id} は台帳上「{site}」（{location.name}）にあります。廃棄申請 {application.number} の処理場所「{application.place}」"
+        f"では廃棄できません。台帳にある場所で廃棄するか、移送を記録してください（{cite_ja}）",
+        f"{medium.id} is recorded at {site} ({location.name}), not at the place of destruction application "
+        f"{application.number} ({application.place}); destroy it where the ledger has it or record its transfer ({cite_en})",
+        id=medium.id, recorded_site=site, place=application.place,
+    )
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
 def _medium_ids(application: DestructionApplication) -> list[str]:
