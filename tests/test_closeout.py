@@ -4,6 +4,7 @@ returned or destroyed, the 完了報告 issued, then the contractor locked out w
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date
 
@@ -62,6 +63,7 @@ def test_closeout_refused_while_a_medium_is_held_then_accepted_and_the_contracto
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=papers.content(settings, report), check=True,
                           capture_output=True).stdout.decode()
     assert "完了報告書" in text and paper.id in text and "返還受領書" in text and "契約終了後も" in text
+    assert not re.search(r"[/／]\s+[A-Za-z]", text)  # Japanese only: no "ja / en" glosses on the paper
     with pytest.raises(WrongState) as twice:
         closeout.complete(cast.responsible, settings, "KG26")
     assert "終了処理" in twice.value.message_ja and "already closed out" in twice.value.message_en

@@ -4,6 +4,7 @@ side, and the 苦情・指示の記録 issued and verifiable; on the dashboard a
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -30,6 +31,7 @@ def test_a_complaint_is_told_to_the_city_followed_and_closed(cast, settings):
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=papers.content(settings, concerns.issue_record(cast.city, complaint.number, settings)),
                           check=True, capture_output=True).stdout.decode()
     assert "苦情処理の記録" in text and "旧姓" in text and "入力元データを確認中" in text
+    assert not re.search(r"[/／]\s+[A-Za-z]", text)  # Japanese only: no "ja / en" glosses on the paper
     assert ledger.verify(settings.attachments_dir).ok
 
 

@@ -5,6 +5,7 @@ when recorded so."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -54,6 +55,7 @@ def test_no_consent_no_electronic_medium_holding_data_then_consent(cast, setting
     assert stick.record_count == 5000
     text = pdf_text(settings, electronic.issue_paper(cast.responsible, notice.number, settings))
     assert "届出書" in text and "鍵は別送" in text and "承諾" in text and "S/N 1234" in text
+    assert not re.search(r"[/／]\s+[A-Za-z]", text)  # Japanese only: no "ja / en" glosses on the paper
 
 
 def test_unencrypted_usb_refused_on_take_out_and_key_delivery_printed_only_when_recorded(cast, settings):

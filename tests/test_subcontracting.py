@@ -4,6 +4,7 @@ refused until approved and allowed after; supervision reports; the 再委託承�
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -47,6 +48,7 @@ def test_unapproved_subcontracted_destruction_refused_then_allowed_after_approva
     paper = subcontracting.application_paper(application)
     text = pdf_text(settings, paper)
     assert "再委託承認申請書" in text and "大型の破砕機" in text and "受託者の取扱責任者が破砕に立ち会い" in text
+    assert not re.search(r"[/／]\s+[A-Za-z]", text)  # Japanese only: no "ja / en" glosses on the paper
     with pytest.raises(WrongState) as waiting:  # applied, not yet approved
         apply_for(cast, [hdd.id], items=shredded_by(hdd.id, "株式会社 クリーンシュレッド"))
     assert "承認待ち" in waiting.value.message_ja

@@ -10,31 +10,31 @@ from tracker.timeutil import wareki
 
 ARTICLE = "特記事項 第6条"
 KEY_DELIVERY = {"separate": "鍵は別送", "together": "鍵は媒体と同送", "none": "鍵の受渡しなし（受託者内で管理）"}
-BANNERS = {"submitted": "市の承諾前 ／ not yet consented by the city", "refused": "不承諾 ／ refused by the city"}
+BANNERS = {"submitted": "市の承諾前", "refused": "不承諾"}
 
 
 def notice(row: ElectronicNotice, issue: Issue) -> bytes:
     paper = Paper("電磁的記録媒体への記録に関する届出書", "Notice of recording on electronic media (Art. 6)", issue, row.contract, ARTICLE,
                   banner=BANNERS.get(row.status, ""))
-    paper.heading("1. 届出 / notice")
+    paper.heading("1. 届出")
     paper.fields([
-        ("届出番号 / number", row.number),
-        ("届出日 / date", wareki(row.submitted_at)),
-        ("宛先 / to", city_addressee(row.contract)),
-        ("受託者 / contractor", row.contract.contractor or "—"),
-        ("届出者 / submitted by", name_of(row.submitted_by)),
+        ("届出番号", row.number),
+        ("届出日", wareki(row.submitted_at)),
+        ("宛先", city_addressee(row.contract)),
+        ("受託者", row.contract.contractor or "—"),
+        ("届出者", name_of(row.submitted_by)),
     ])
-    paper.heading("2. 内容 / what")
+    paper.heading("2. 内容")
     paper.fields([
-        ("対象 / covers", "、".join(vocabulary.ELECTRONIC_NOTICE_KINDS[kind][0] for kind in row.kinds)),
-        ("機器・媒体・経路 / devices or route", row.description),
-        ("場所 / where", row.place),
-        ("理由 / why", row.purpose),
-        ("暗号化の方式 / encryption", row.encryption),
-        ("鍵の受渡し / key", KEY_DELIVERY[row.key_delivery]),
+        ("対象", "、".join(vocabulary.ELECTRONIC_NOTICE_KINDS[kind][0] for kind in row.kinds)),
+        ("機器・媒体・経路", row.description),
+        ("場所", row.place),
+        ("理由", row.purpose),
+        ("暗号化の方式", row.encryption),
+        ("鍵の受渡し", KEY_DELIVERY[row.key_delivery]),
     ])
-    paper.heading("3. 委託者の回答 / the city's answer")
-    answer = {"consented": "承諾 / consented", "refused": "不承諾 / refused"}.get(row.status, "未回答 / not yet answered")
-    paper.fields([("回答 / answer", answer), ("回答日時 / when", when(row.decided_at)),
-                  ("回答者 / by", name_of(row.decided_by) if row.decided_by else "—"), ("条件・理由 / note", row.decision_note or "—")])
+    paper.heading("3. 委託者の回答")
+    answer = {"consented": "承諾", "refused": "不承諾"}.get(row.status, "未回答")
+    paper.fields([("回答", answer), ("回答日時", when(row.decided_at)),
+                  ("回答者", name_of(row.decided_by) if row.decided_by else "—"), ("条件・理由", row.decision_note or "—")])
     return paper.output()

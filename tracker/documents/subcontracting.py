@@ -26,7 +26,7 @@ def application(subcontract: Subcontract, issue: Issue) -> bytes:
     ])
     paper.paragraph("個人情報取扱特記事項に基づき、下記のとおり再委託の承認を申請します。")
     paper.heading("2. 再委託の内容（第14条第2項）")
-    paper.fields([(f"{ja} / {en}", getattr(subcontract, name)) for name, ja, en in ITEMS], label_width=62.0)
+    paper.fields([(ja, getattr(subcontract, name)) for name, ja, _en in ITEMS], label_width=62.0)
     paper.heading("3. 委託者の決定")
     decision = {"approved": "承認", "rejected": "却下"}.get(subcontract.status, "未決定")
     paper.fields([
