@@ -187,3 +187,20 @@ def test_return_of_received_media_and_refusal_of_a_never_received_one(cast, sett
     returned = Medium.get_by_id(paper.id)
     assert returned.status == "returned" and returned.location_id is None and returned.custodian_id is None
     assert ledger.verify(settings.attachments_dir).ok
+
+
+def test_an_unencrypted_electronic_medium_is_not_returned_to_the_city(cast, settings):
+    """Returning is a journey like a transfer: Koganei's 第6条第1号 has electronic media travel
+    only encrypted, and the refusal names it; nothing is written."""
+    plain = media.register(cast.responsible, "KG26", "usb", "暗号化していないUSB", location=cast.cabinet.code)
+    sealed = media.register(cast.responsible, "KG26", "usb", "暗号化USB", encrypted=True, encryption="AES-256",
+                            location=cast.cabinet.code)
+    giving_back = handovers.start(cast.worker, "KG26", "return", "2027-03-10 15:00", "市役所", "手渡し", "高橋 市役所")
+    before = events_now()
+    with pytest.raises(WrongState) as refused:
+        handovers.scan(cast.worker, giving_back.number, plain.id)
+    assert "暗号化の記録がありません" in refused.value.message_ja and "返還して" in refused.value.message_ja
+    assert "小金井市個人情報取扱特記事項 第6条第1号" in refused.value.message_ja
+    assert "Art. 6(1)" in refused.value.message_en and "returned to the city" in refused.value.message_en
+    assert events_now() == before and handovers.reconcile(handovers.get_handover(giving_back.number)).scanned == []
+    assert handovers.scan(cast.worker, giving_back.number, sealed.id).fresh

@@ -20,7 +20,7 @@ from tracker.errors import AlreadyExists, InvalidInput, WrongState
 from tracker.models import ELECTRONIC_KINDS, HELD_STATUSES, MEDIUM_KINDS, Handover, HandoverItem, ListColumnMapping, Medium, User
 from tracker.timeutil import now_iso
 from tracker.documents import receipts
-from tracker.workflows import access, attachments, handover_list, inputs, list_columns, list_reading, media, papers
+from tracker.workflows import access, attachments, handover_list, inputs, list_columns, list_reading, media, papers, profiles
 
 DIRECTIONS = {"receive": ("受領", "receiving"), "return": ("返還", "return")}
 RECEIPT_KINDS = {"receive": "handover_receipt", "return": "return_receipt"}
@@ -237,6 +237,8 @@ def scan(actor: User, number: str, medium_id: str, identified_by: str | None = N
             return ScanResult(item, fresh=False)
         if item is None:
             _require_may_join(handover, medium)
+        if handover.direction == "return":
+            _require_encrypted_for_return(medium)
         changes = {"handover_item": {key: {"handover": number, "medium": medium.id, "scanned_at": now_iso(), "scanned_by": actor.login,
                                            "identified_by": identified_by}}}
         ledger.append("handover.scanned", actor.login, contract=handover.contract_id,
@@ -400,7 +402,17 @@ def _require_may_join(handover: Handover, medium: Medium) -> None:
 
 def _require_returnable(handed_over: list[Medium]) -> None:
     for medium in handed_over:
-        media.require_status(Medium.get_by_id(medium.id), RETURNABLE)
+        medium = Medium.get_by_id(medium.id)
+        media.require_status(medium, RETURNABLE)
+        _require_encrypted_for_return(medium)
+
+
+def _require_encrypted_for_return(medium: Medium) -> None:
+    """Going back to the city is a journey like a transfer: an electronic medium travels only
+    encrypted where the contract's provisions say so (the same rule as take-out and transfer)."""
+    rule = profiles.for_contract(medium.contract).electronic_media
+    if rule.encrypt_transfer:
+        media.require_encrypted(medium, rule.encryption_article, "返還して", "it is returned to the city")
 
 
 def _handed_over_state(handover: Handover, now: str) -> dict:
