@@ -69,7 +69,7 @@ def cast():
     admin = people.create_user(None, "admin", "管理者", "admin", "benchmark-pw")
     people.create_contract(admin, "BN26", "ベンチマーク", "小金井市")
     worker = people.create_user(admin, "worker", "作業者", "contractor", "benchmark-pw")
-    city = people.create_user(admin, "city", "市 職員", "municipality", "benchmark-pw")
+    city = people.create_user(admin, "city", "市 職員", "municipality", "benchmark-pw", organisation="小金井市 市民税課")
     roster.decide(city, roster.apply_add(admin, "BN26", "worker", "responsible").number, True)
     people.sign_pledge(worker, "BN26")
     return worker, city

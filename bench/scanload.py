@@ -60,7 +60,7 @@ def prepare(data_dir: Path, database_url: str | None, clients: int, media_per_cl
     admin = people.create_user(None, "admin", "管理者", "admin", PASSWORD)
     people.create_contract(admin, CONTRACT, "負荷試験", "小金井市")
     cabinets = tuple(places.create_location(admin, f"キャビネット{name}", "cabinet", "storage").code for name in "AB")
-    city = people.create_user(admin, "city", "市 職員", "municipality", PASSWORD)
+    city = people.create_user(admin, "city", "市 職員", "municipality", PASSWORD, organisation="小金井市 市民税課")
     staff = []
     for number in range(min(workers, clients)):
         login = f"worker{number:02d}"
