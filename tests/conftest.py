@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from tracker import config, db
+from tracker import config, db, ledger
+from tracker.errors import DomainError
 from tracker.models import ALL_MODELS, Contract, User, create_schema
 from tracker.workflows import access, electronic, people, places, roster, workplaces
 
@@ -173,3 +174,13 @@ def demo_dir(seeded_demo, tmp_path, monkeypatch):
     folder = tmp_path / "demo"
     shutil.copytree(seeded_demo, folder)
     return folder
+
+
+def refused(call, kind=DomainError):
+    """Call ``call``, which must be refused with ``kind`` in both languages and write nothing."""
+    before = ledger.head()
+    with pytest.raises(kind) as caught:
+        call()
+    assert ledger.head() == before, "a refusal must write nothing"
+    assert caught.value.message_ja and caught.value.message_en
+    return caught.value

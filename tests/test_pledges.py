@@ -15,6 +15,7 @@ from tracker import ledger
 from tracker.errors import DomainError, InvalidInput, NotAllowed, WrongState
 from tracker.models import Pledge
 from tracker.workflows import media, papers, people, pledges, roster
+from tests.conftest import refused
 
 # The two forms as the seed (Koganei's 個人情報取扱特記事項, 別紙 誓約書) prints them, line breaks
 # and all: the PDFs must carry exactly this text.
@@ -63,15 +64,6 @@ def signed_sheet() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def refused(call, kind=DomainError):
-    before = ledger.head()
-    with pytest.raises(kind) as caught:
-        call()
-    assert ledger.head() == before, "a refusal must write nothing"
-    assert caught.value.message_ja and caught.value.message_en
-    return caught.value
 
 
 def register(actor):

@@ -9,15 +9,7 @@ from tracker import ledger, provisions
 from tracker.errors import AlreadyExists, DomainError, InvalidInput, NotAllowed, WrongState
 from tracker.models import Event, RosterApplication, RosterEntry
 from tracker.workflows import media, people, profiles, roster
-
-
-def refused(call, kind=DomainError):
-    before = ledger.head()
-    with pytest.raises(kind) as caught:
-        call()
-    assert ledger.head() == before, "a refusal must write nothing"
-    assert caught.value.message_ja and caught.value.message_en
-    return caught.value
+from tests.conftest import refused
 
 
 def kinds():

@@ -12,15 +12,7 @@ import pytest
 from tracker import ledger, provisions, timeutil
 from tracker.errors import DomainError, InvalidInput, NotAllowed, WrongState
 from tracker.workflows import media, papers, people, profiles, roster, training
-
-
-def refused(call, kind=DomainError):
-    before = ledger.head()
-    with pytest.raises(kind) as caught:
-        call()
-    assert ledger.head() == before, "a refusal must write nothing"
-    assert caught.value.message_ja and caught.value.message_en
-    return caught.value
+from tests.conftest import refused
 
 
 def register(actor, contract="KG26"):

@@ -10,15 +10,7 @@ import pytest
 from tracker import ledger
 from tracker.errors import AlreadyExists, DomainError, InvalidInput, NotAllowed, WrongState
 from tracker.workflows import media, papers, places, workplaces
-
-
-def refused(call, kind=DomainError):
-    before = ledger.head()
-    with pytest.raises(kind) as caught:
-        call()
-    assert ledger.head() == before, "a refusal must write nothing"
-    assert caught.value.message_ja and caught.value.message_en
-    return caught.value
+from tests.conftest import refused
 
 
 def stored_usb(cast):
