@@ -115,11 +115,14 @@ def test_the_login_page_answers_401_then_429_in_both_languages(client):
 
 def test_the_city_officials_password_on_the_contractors_device_is_throttled_too(client, cast):
     from conftest import csrf, login
+    from tracker.workflows import handovers
 
+    # a real handover: the route asks who may act on its contract before any password is read
+    number = handovers.start(cast.worker, "KG26", "receive", "2026-11-25T10:00", "市役所", "手渡し", "高橋 市役所").number
     login(client, "sato")
     client.environ_base["REMOTE_ADDR"] = HOME
     for _ in range(logins.ACCOUNT_LIMIT):
-        client.post("/handovers/KG26-H0001/confirm", data={"login": "takahashi", "password": "guess", "csrf_token": csrf(client)})
+        client.post(f"/handovers/{number}/confirm", data={"login": "takahashi", "password": "guess", "csrf_token": csrf(client)})
     failed = events("login.failed")
     assert [event.data_dict for event in failed] == [{"login": "takahashi", "address": HOME, "purpose": "handover_confirm"}] * 5
     assert events("login.locked")[0].data_dict == {"keys": ["account:takahashi"], "purpose": "handover_confirm"}
