@@ -63,7 +63,9 @@ def stock(cast, settings):
     media.take_out(cast.worker, usb.id, cast.work_room.code, "入力作業", "2026-12-01")
     paper = register_medium(cast.worker, "KG26", "paper", "申告書原票", record_count=250, quantity=250)
     media.store(cast.responsible, paper.id, cast.cabinet.code)
-    returned = register_medium(cast.responsible, "KG26", "optical", "控えディスク", record_count=40, location=cast.cabinet.code)
+    # encrypted: an electronic medium goes back to the city only encrypted (Art. 6(1))
+    returned = register_medium(cast.responsible, "KG26", "optical", "控えディスク", record_count=40, location=cast.cabinet.code,
+                               encrypted=True, encryption="AES-256")
     destroyed = register_medium(cast.worker, "KG26", "hdd", "旧データ", record_count=30, location=cast.cabinet.code)
     destroy(cast, settings, destroyed.id)
     lost = register_medium(cast.worker, "KG26", "usb", "作業用データ", record_count=10, encrypted=True, encryption="AES")
